@@ -1,0 +1,70 @@
+"""RFC 8785 (JSON Canonicalization Scheme) encoding of ledger values.
+
+Ledger values are restricted to what every language encodes identically: objects with string
+keys, arrays, strings, booleans, null and integers within ±(2**53 - 1). No floats. Within that
+domain, ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` produces exactly
+the RFC 8785 bytes, except for object keys outside the Basic Multilingual Plane (RFC 8785 sorts
+by UTF-16 code units), which :func:`check_canonical_domain` refuses. That equivalence is tested
+against the ``rfc8785`` reference implementation; the fast path matters because verification
+re-encodes every event.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_dumps = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+).encode
+
+
+class NotCanonicalizable(ValueError):
+    """A value outside the ledger's JSON domain (a float, a huge int, a non-string key...)."""
+
+
+def check_canonical_domain(value: Any, path: str = "$") -> None:
+    """Raise :class:`NotCanonicalizable` naming ``path`` if ``value`` is outside the domain."""
+    if value is None or isinstance(value, bool | str):
+        if isinstance(value, str):
+            _check_string(value, path)
+        return
+    if isinstance(value, int):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise NotCanonicalizable(f"{path}: integer {value} is outside ±(2**53 - 1)")
+        return
+    if isinstance(value, float):
+        raise NotCanonicalizable(f"{path}: floats are not allowed; use integers or strings")
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_canonical_domain(item, f"{path}[{index}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise NotCanonicalizable(f"{path}: object key {key!r} is not a string")
+            _check_string(key, path)
+            if any(ord(ch) > 0xFFFF for ch in key):
+                raise NotCanonicalizable(f"{path}: object key {key!r} is outside the BMP")
+            check_canonical_domain(item, f"{path}.{key}")
+        return
+    raise NotCanonicalizable(f"{path}: {type(value).__name__} is not a JSON value")
+
+
+def _check_string(text: str, path: str) -> None:
+    # Lone surrogates cannot be encoded as UTF-8; catch them with a clear path.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise NotCanonicalizable(f"{path}: string contains a lone surrogate") from exc
+
+
+def canonical_json(value: Any) -> bytes:
+    """Return the RFC 8785 bytes of ``value``, which must be inside the ledger domain.
+
+    Callers creating new events call :func:`check_canonical_domain` first; the verifier calls
+    this directly on stored values (a stored value outside the domain simply fails its hash).
+    """
+    return _dumps(value).encode("utf-8")

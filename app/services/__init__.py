@@ -1,0 +1,1 @@
+"""Use cases, one module per workflow. Permission checks live here, not only in the UI."""
