@@ -6,22 +6,28 @@ the core (and the CLI's non-GUI commands) run without Qt installed.
 
 from __future__ import annotations
 
+import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import __version__
-from app.config import Settings
+from app.config import Settings, default_config_path
+from app.domain.errors import UserFacingError
 from app.domain.ids import uuid7
 from app.ledger.chain import Sealer
 from app.ledger.hlc import HlcTimestamp, HybridLogicalClock
 from app.ledger.keys import StationKey
+from app.ledger.verify import VerifyReport, verify_rows
 from app.services.custody_log import CustodyLogService
-from app.services.demo_data import seed_demo_data
+from app.services.demo_data import DEMO_OPERATORS, seed_demo_data
 from app.services.operators import OperatorService
+from app.services.station_info import StationInfo
 from app.services.station_setup import ensure_initialized
-from app.storage.database import StationDatabase, open_station_database
+from app.storage.database import StationDatabase, open_read_only_engine, open_station_database
 from app.storage.event_store import EventStore
 from app.storage.projector import Projector
 from app.storage.repositories import (
@@ -29,6 +35,9 @@ from app.storage.repositories import (
     OperatorRepository,
     StationMetaRepository,
 )
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 KEY_FILE_NAME = "station.key"
 
@@ -107,3 +116,147 @@ def open_station(settings: Settings, *, demo: bool = False) -> Station:
 def demo_settings(base: Settings) -> Settings:
     """Demo mode: a throwaway data directory, so the real station is never touched."""
     return base.with_data_dir(Path(tempfile.mkdtemp(prefix="itad-station-demo-")))
+
+
+def station_info(station: Station) -> StationInfo:
+    return StationInfo(
+        station_id=station.station_id,
+        station_name=station.settings.station_name,
+        facility_id=station.settings.facility_id,
+        data_dir=station.settings.data_dir,
+        config_path=default_config_path(),
+        server_url=station.settings.server_url,
+        software_version=__version__,
+        public_key_hex=station.key.public_key_hex,
+        demo=station.demo,
+    )
+
+
+def verify_ledger_read_only(data_dir: Path) -> VerifyReport:
+    """Verify the ledger in ``data_dir`` without locking it (works while a window is open)."""
+    engine = open_read_only_engine(data_dir)
+    try:
+        key = StationKey.load(data_dir / KEY_FILE_NAME)
+        station_id = StationMetaRepository(engine).get("station_id")
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ledger-verify") as pool:
+            return verify_rows(
+                LedgerReader(engine).iter_rows(),
+                key.public_key,
+                station_id=station_id,
+                executor=pool,
+            )
+    finally:
+        engine.dispose()
+
+
+DEMO_SIGN_IN_HINT = "Demo badges (PIN): " + ", ".join(
+    f"{op.badge} {op.display_name} ({op.pin})" for op in DEMO_OPERATORS
+)
+
+
+def _qt_app() -> QApplication:
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415 - Qt only for GUI commands
+
+    from app.ui.theme import STYLE_SHEET  # noqa: PLC0415
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ITAD Intake Station")
+    app.setStyleSheet(STYLE_SHEET)
+    return app  # type: ignore[return-value]
+
+
+def run_gui(settings: Settings, *, demo: bool = False) -> int:
+    """Start the station window; returns the process exit code."""
+    from PySide6.QtWidgets import QDialog, QMessageBox  # noqa: PLC0415
+
+    from app.ui.main_window import MainWindow  # noqa: PLC0415
+    from app.ui.sign_in_dialog import SignInDialog  # noqa: PLC0415
+    from app.ui.task_runner import TaskRunner  # noqa: PLC0415
+
+    app = _qt_app()
+    try:
+        station = open_station(demo_settings(settings) if demo else settings, demo=demo)
+    except UserFacingError as exc:
+        QMessageBox.critical(None, "ITAD Station cannot start", exc.message)
+        return 2
+    if station.operators.operators() == []:
+        QMessageBox.information(
+            None,
+            "ITAD Station — first start",
+            "No operators are enrolled yet. Enrol the first administrator with:\n\n"
+            f"itad-station add-operator --data-dir {settings.data_dir} "
+            "--role admin --name 'Your Name' --badge YOUR-BADGE",
+        )
+        station.close()
+        return 2
+    runner = TaskRunner()
+    window = MainWindow(station_info(station), station.operators, station.custody_log, runner)
+    window.resize(1280, 800)
+
+    def ask_sign_in() -> None:
+        dialog = SignInDialog(
+            station.operators, runner, hint=DEMO_SIGN_IN_HINT if demo else "", parent=window
+        )
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            window.set_operator(dialog.operator)
+        else:
+            window.close()
+
+    window.sign_out_completed.connect(ask_sign_in)
+    window.show()
+    ask_sign_in()
+    code = app.exec() if window.isVisible() else 0
+    runner.shutdown()
+    # The DB worker has stopped, so this thread may write: record the end of the session.
+    station.operators.sign_out(reason="station closed")
+    station.close()
+    return code
+
+
+def screenshot(
+    settings: Settings, *, page: str, out: Path, demo: bool, size: tuple[int, int]
+) -> int:
+    """Render the main window offscreen with ``page`` showing and save it as a PNG."""
+    import os  # noqa: PLC0415
+
+    from app.ui.page_names import PAGE_NAMES  # noqa: PLC0415
+
+    if page not in PAGE_NAMES:
+        print(
+            f"itad-station: unknown page {page!r}; pages: {', '.join(PAGE_NAMES)}", file=sys.stderr
+        )
+        return 2
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from app.ui.main_window import MainWindow  # noqa: PLC0415
+    from app.ui.task_runner import TaskRunner  # noqa: PLC0415
+
+    app = _qt_app()
+    station = open_station(demo_settings(settings) if demo else settings, demo=demo)
+    runner = TaskRunner()
+    try:
+        operator = None
+        if demo:
+            supervisor = DEMO_OPERATORS[1]
+            operator = station.operators.sign_in_with_badge(supervisor.badge, supervisor.pin)
+        window = MainWindow(station_info(station), station.operators, station.custody_log, runner)
+        window.resize(*size)
+        window.show()
+        window.set_operator(operator)
+        window.show_page(page)
+        deadline = time.monotonic() + 15
+        while (runner.pending or not window.isVisible()) and time.monotonic() < deadline:
+            app.processEvents()
+            time.sleep(0.01)
+        app.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out), "PNG"):
+            print(f"itad-station: could not write {out}", file=sys.stderr)
+            return 2
+        print(f"Wrote {out} ({size[0]}x{size[1]}, page {page})")
+        window.close()
+        return 0
+    finally:
+        runner.shutdown()
+        if station.operators.current is not None:
+            station.operators.sign_out(reason="screenshot taken")
+        station.close()

@@ -39,7 +39,13 @@ class UserFacingError(Exception):
 
 class PermissionDenied(UserFacingError):
     code = "permission.denied"
-    template = "{operator} ({role}) may not {action}; ask a {needed}."
+    template = "{operator} ({role}) may not {action}; ask {article} {needed}."
+
+    @property
+    def message(self) -> str:
+        # "ask an admin", "ask a supervisor": the article follows the role's first letter.
+        article = "an" if str(self.params["needed"])[:1].lower() in "aeiou" else "a"
+        return self.template.format(article=article, **self.params)
 
 
 class NotSignedIn(UserFacingError):

@@ -106,7 +106,7 @@ class ManifestImported(Payload):
 
 class AssetReceived(Payload):
     event_type = "asset.received"
-    summary_template = "Asset {asset_id} (serial {serial}) received for job {job_id}"
+    summary_template = "Received {make} {model}, serial {serial}, as {asset_id} (job {job_id})"
     asset_id: NonEmpty
     job_id: NonEmpty
     manifest_id: str = ""

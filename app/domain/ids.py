@@ -30,3 +30,17 @@ def uuid7(unix_ms: int | None = None) -> uuid.UUID:
 def new_record_id(prefix: str) -> str:
     """Return a client-generated record id such as ``op-0190f3c2...``: stable across retries."""
     return f"{prefix}-{uuid7().hex}"
+
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_asset_id() -> str:
+    """A short, scannable asset ID: ``AS-`` and 12 Crockford base32 characters (60 random
+    bits: no ambiguous letters, collisions negligible across facilities)."""
+    value = int.from_bytes(os.urandom(8), "big") >> 4
+    chars = []
+    for _ in range(12):
+        value, digit = divmod(value, 32)
+        chars.append(_CROCKFORD[digit])
+    return "AS-" + "".join(reversed(chars))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 from pydantic import ValidationError
 
@@ -22,6 +23,32 @@ def describe(entry: LedgerEntry) -> str:
         return parse_payload(entry.type, entry.payload).summary()
     except (ValidationError, KeyError, ValueError):
         return f"{entry.type} (payload does not match its schema)"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerVerdict:
+    """The verifier's verdict as the Custody log shows it."""
+
+    ok: bool
+    text: str
+    event_count: int
+    first_bad_seq: int | None
+
+    @classmethod
+    def of(cls, report: VerifyReport) -> LedgerVerdict:
+        if report.problem is None:
+            text = f"Ledger verified: {report.summary()}."
+        else:
+            text = (
+                f"Ledger check FAILED — {report.summary()}. Events before #{report.problem.seq} "
+                "verified; report this to a supervisor and do not modify the database."
+            )
+        return cls(
+            ok=report.ok,
+            text=text,
+            event_count=report.event_count,
+            first_bad_seq=report.problem.seq if report.problem else None,
+        )
 
 
 class CustodyLogService:
@@ -50,10 +77,10 @@ class CustodyLogService:
     def count(self) -> int:
         return self._ledger.count()
 
-    def verify(self) -> VerifyReport:
-        """Walk the whole ledger; the report names the first event that does not fit."""
+    def verify(self) -> LedgerVerdict:
+        """Walk the whole ledger; the verdict names the first event that does not fit."""
         self._operators.require(Permission.VERIFY_LEDGER)
-        return self.verify_unattended()
+        return LedgerVerdict.of(self.verify_unattended())
 
     def verify_unattended(self) -> VerifyReport:
         """Verification with no operator (the CLI and start-up self-check)."""

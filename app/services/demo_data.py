@@ -14,7 +14,7 @@ from app.domain.events import (
     ManifestImported,
     ManifestLine,
 )
-from app.domain.ids import new_record_id
+from app.domain.ids import new_asset_id
 from app.domain.roles import Role
 from app.services.event_drafts import draft
 from app.services.operators import OperatorService
@@ -122,7 +122,7 @@ def seed_demo_data(events: EventAppender, operators: OperatorService) -> None:
     )
     received: list[str] = []
     for line in lines[:RECEIVED_COUNT]:
-        asset_id = new_record_id("AS")
+        asset_id = new_asset_id()
         received.append(asset_id)
         events.append(
             [

@@ -21,7 +21,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from app.domain.errors import DatabaseCorrupt, DatabaseLocked, DatabaseTooNew
+from app.domain.errors import DatabaseCorrupt, DatabaseLocked, DatabaseTooNew, UserFacingError
 from app.storage.process_lock import ProcessLock, ProcessLockHeld
 
 DB_FILE_NAME = "station.sqlite3"
@@ -75,7 +75,7 @@ def open_station_database(data_dir: Path) -> StationDatabase:
     except ProcessLockHeld as exc:
         raise DatabaseLocked(path=str(path)) from exc
     try:
-        current = _inspect_read_only(path)
+        current = _inspect_read_only(path, lock_held=True)
         backup_path = None
         head = head_revision()
         if current != head:
@@ -89,16 +89,24 @@ def open_station_database(data_dir: Path) -> StationDatabase:
         raise
 
 
-def _inspect_read_only(path: Path) -> str | None:
-    """Return the file's schema revision (``None`` for a new or empty file), read-only."""
+def _inspect_read_only(path: Path, *, lock_held: bool = False) -> str | None:
+    """Return the file's schema revision (``None`` for a new or empty file), read-only.
+
+    ``lock_held``: the caller holds the station's process lock, so no station writes the file.
+    """
     if not path.exists() or path.stat().st_size == 0:
         return None
     with open(path, "rb") as handle:
         header = handle.read(100)
     if not header.startswith(_SQLITE_MAGIC):
         raise DatabaseCorrupt(path=str(path), detail="it is not an SQLite database")
+    # A read-only open of a WAL database still creates -shm and -wal files next to it. With the
+    # lock held and no -wal present, the main file is the whole database and nobody writes it,
+    # so open it immutable: SQLite then creates nothing (a file we refuse stays untouched).
+    wal_exists = path.with_name(path.name + "-wal").exists()
+    mode = "immutable=1" if lock_held and not wal_exists else "mode=ro"
     try:
-        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
         raise DatabaseCorrupt(path=str(path), detail="it cannot be opened") from exc
     try:
@@ -158,6 +166,27 @@ def _migrate(path: Path) -> None:
             command.upgrade(config, "head")
     finally:
         engine.dispose()
+
+
+class NoStationDatabase(UserFacingError):
+    code = "storage.missing"
+    template = "There is no station database in {data_dir}; start the station there first."
+
+
+def open_read_only_engine(data_dir: Path) -> Engine:
+    """An engine that can only read the station database in ``data_dir`` (no lock taken, so
+    it works while the station window is open). Checks the file like a normal open."""
+    path = data_dir / DB_FILE_NAME
+    if not path.exists():
+        raise NoStationDatabase(data_dir=str(data_dir))
+    _inspect_read_only(path)
+    engine = create_engine(f"sqlite+pysqlite:///{path.as_uri()}?mode=ro&uri=true")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+        dbapi_conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    return engine
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -1,0 +1,164 @@
+"""Command line: ``itad-station [SUBCOMMAND]``. No subcommand starts the station GUI.
+
+Subcommands print one clear sentence on a user-facing error and exit non-zero; they never show
+a library's traceback for a condition an operator can cause (a locked or corrupt database...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app import __version__
+from app.config import Settings, load_settings
+from app.domain.errors import UserFacingError
+from app.domain.roles import Role
+from app.ledger.keys import KeyFileError
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_LEDGER_BROKEN = 1
+EXIT_USER_ERROR = 2
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="station data directory (default: the per-user data dir, see README)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="itad-station",
+        description="ITAD Intake Station. With no subcommand, starts the station window.",
+    )
+    parser.add_argument("--version", action="version", version=f"itad-station {__version__}")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start with sample data in a throwaway data directory (no hardware, no server)",
+    )
+    _add_data_dir(parser)
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+
+    gui = sub.add_parser("gui", help="start the station window (the default)")
+    gui.add_argument("--demo", action="store_true", help="sample data, throwaway data dir")
+    _add_data_dir(gui)
+
+    verify = sub.add_parser(
+        "verify-ledger",
+        help="check the ledger's hash chain and signatures; exit 1 naming the first bad event",
+    )
+    _add_data_dir(verify)
+
+    shot = sub.add_parser("screenshot", help="render the main window offscreen to a PNG")
+    shot.add_argument("--page", required=True, help="page name, e.g. custody-log or receiving")
+    shot.add_argument("--out", required=True, type=Path, help="PNG file to write")
+    shot.add_argument("--demo", action="store_true", help="use the demo's sample data")
+    shot.add_argument("--size", default="1280x800", help="window size WIDTHxHEIGHT")
+    _add_data_dir(shot)
+
+    add_op = sub.add_parser(
+        "add-operator",
+        help="enrol an operator (the first one must be an admin); asks for the PIN",
+    )
+    add_op.add_argument("--name", required=True)
+    add_op.add_argument("--badge", required=True)
+    add_op.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add_op.add_argument(
+        "--pin-stdin", action="store_true", help="read the PIN(s) from stdin (for scripts)"
+    )
+    add_op.add_argument(
+        "--as-badge", help="badge of the admin doing this (not needed for the first operator)"
+    )
+    _add_data_dir(add_op)
+
+    sub.add_parser("pages", help="list the page names the window has")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    if getattr(args, "data_dir", None):
+        settings = settings.with_data_dir(args.data_dir)
+    return settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # The console is for problems: alembic and Qt narrate a lot at INFO.
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except UserFacingError as exc:
+        print(f"itad-station: {exc.message}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyFileError as exc:
+        print(f"itad-station: station key problem: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "gui"
+    if command == "pages":
+        from app.ui.page_names import PAGE_NAMES  # noqa: PLC0415 - Qt-free list, lazy on purpose
+
+        print("\n".join(PAGE_NAMES))
+        return EXIT_OK
+    if command == "verify-ledger":
+        return _verify_ledger(_settings(args))
+    if command == "add-operator":
+        return _add_operator(args)
+    from app import bootstrap  # noqa: PLC0415 - GUI commands import Qt lazily
+
+    if command == "screenshot":
+        width, _, height = args.size.partition("x")
+        return bootstrap.screenshot(
+            _settings(args),
+            page=args.page,
+            out=args.out,
+            demo=args.demo,
+            size=(int(width), int(height)),
+        )
+    return bootstrap.run_gui(_settings(args), demo=args.demo)
+
+
+def _verify_ledger(settings: Settings) -> int:
+    from app.bootstrap import verify_ledger_read_only  # noqa: PLC0415
+
+    report = verify_ledger_read_only(settings.data_dir)
+    print(report.summary())
+    return EXIT_OK if report.ok else EXIT_LEDGER_BROKEN
+
+
+def _add_operator(args: argparse.Namespace) -> int:
+    from app.bootstrap import open_station  # noqa: PLC0415
+
+    if args.pin_stdin:
+        pins = sys.stdin.read().split()
+        new_pin = pins[0] if pins else ""
+        actor_pin = pins[1] if len(pins) > 1 else ""
+    else:
+        new_pin = getpass.getpass(f"PIN for {args.name}: ")
+        actor_pin = getpass.getpass(f"Your PIN ({args.as_badge}): ") if args.as_badge else ""
+    station = open_station(_settings(args))
+    try:
+        if args.as_badge:
+            station.operators.sign_in_with_badge(args.as_badge, actor_pin)
+        operator = station.operators.enrol(
+            display_name=args.name, badge=args.badge, role=Role(args.role), pin=new_pin
+        )
+        station.operators.sign_out(reason="command line session ended")
+    finally:
+        station.close()
+    print(f"Enrolled {operator.display_name} ({operator.role.value}), badge {operator.badge}")
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Port workers owning drivers, reconnect, printer dispatch. Empty in this version."""

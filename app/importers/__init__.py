@@ -1,0 +1,1 @@
+"""Files from outside → domain objects (manifests, wipe reports). Empty in this version."""

@@ -1,0 +1,1 @@
+"""The central server (FastAPI + PostgreSQL). Empty in this version."""

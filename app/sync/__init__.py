@@ -1,0 +1,1 @@
+"""Station side of sync and the shared wire models. Empty in this version."""

@@ -1,0 +1,164 @@
+"""The main window: navigation to the workspaces, the pages, and a status bar showing operator,
+station, device status and sync status."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.roles import Operator
+from app.services.custody_log import CustodyLogService
+from app.services.operators import OperatorService
+from app.services.station_info import StationInfo
+from app.ui.error_display import show_error
+from app.ui.page_names import PAGE_NAMES, PAGE_TITLES
+from app.ui.pages.custody_log_page import CustodyLogPage
+from app.ui.pages.not_built_page import NOT_BUILT, NotBuiltPage
+from app.ui.pages.station_pages import DevicesPage, SettingsPage, SyncPage
+from app.ui.task_runner import TaskRunner
+
+
+class MainWindow(QMainWindow):
+    """Owns the pages. GUI thread only."""
+
+    sign_out_completed = Signal()
+
+    def __init__(
+        self,
+        info: StationInfo,
+        operators: OperatorService,
+        custody_log: CustodyLogService,
+        runner: TaskRunner,
+    ) -> None:
+        super().__init__()
+        self._info = info
+        self._operators = operators
+        self._runner = runner
+        self.setWindowTitle(
+            f"ITAD Intake Station — {info.station_name}" + (" [DEMO]" if info.demo else "")
+        )
+
+        self.custody_log_page = CustodyLogPage(custody_log, operators, runner)
+        self.pages: dict[str, QWidget] = {}
+        for name in PAGE_NAMES:
+            if name == "custody-log":
+                page: QWidget = self.custody_log_page
+            elif name == "settings":
+                page = SettingsPage(info)
+            elif name == "sync":
+                page = SyncPage(info)
+            elif name == "devices":
+                page = DevicesPage(info)
+            else:
+                purpose, status = NOT_BUILT[name]
+                page = NotBuiltPage(PAGE_TITLES[name], purpose, status)
+            self.pages[name] = page
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.stack = QStackedWidget()
+        for name, page in self.pages.items():
+            self.nav.addItem(PAGE_TITLES[name])
+            wrapper = QWidget()
+            wrap_layout = QVBoxLayout(wrapper)
+            wrap_layout.setContentsMargins(20, 14, 20, 14)
+            wrap_layout.addWidget(page)
+            self.stack.addWidget(wrapper)
+        self.nav.currentRowChanged.connect(self._on_nav_row_changed)
+
+        brand = QLabel("ITAD Station")
+        brand.setObjectName("brand")
+        self.sign_out_button = QPushButton("Sign out")
+        self.sign_out_button.clicked.connect(self._on_sign_out_clicked)
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        side.addWidget(brand)
+        side.addWidget(self.nav, 1)
+        side_widget = QWidget()
+        side_widget.setObjectName("nav")
+        side_widget.setLayout(side)
+        side_widget.setFixedWidth(210)
+
+        content = QVBoxLayout()
+        content.setContentsMargins(0, 0, 0, 0)
+        content.setSpacing(0)
+        if info.demo:
+            banner = QLabel(
+                f"DEMO MODE — sample data in a throwaway folder ({info.data_dir}); "
+                "nothing here is real evidence."
+            )
+            banner.setObjectName("demoBanner")
+            banner.setWordWrap(True)
+            content.addWidget(banner)
+        content.addWidget(self.stack, 1)
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(side_widget)
+        row.addLayout(content, 1)
+        self.setCentralWidget(central)
+
+        self.operator_label = QLabel("Not signed in")
+        self.station_label = QLabel(f"Station {info.station_name}")
+        self.station_label.setToolTip(f"Station ID {info.station_id}")
+        self.devices_label = QLabel("Devices: none")
+        self.devices_label.setToolTip("No scanners, readers or printers are configured")
+        self.sync_label = QLabel("Sync: offline only")
+        self.sync_label.setToolTip(
+            "No server configured: every event is kept in this station's ledger"
+            if not info.server_url
+            else f"Sending to {info.server_url} is not available in this version"
+        )
+        bar = self.statusBar()
+        bar.addWidget(self.operator_label)
+        bar.addWidget(self.station_label)
+        bar.addPermanentWidget(self.devices_label)
+        bar.addPermanentWidget(self.sync_label)
+        bar.addPermanentWidget(self.sign_out_button)
+
+        self.show_page("custody-log")
+
+    def show_page(self, name: str) -> None:
+        """Switch to the page called ``name`` (see ``PAGE_NAMES``); KeyError if unknown."""
+        self.nav.setCurrentRow(PAGE_NAMES.index(name))
+
+    def current_page_name(self) -> str:
+        return PAGE_NAMES[self.nav.currentRow()]
+
+    def set_operator(self, operator: Operator | None) -> None:
+        if operator is None:
+            self.operator_label.setText("Not signed in")
+        else:
+            self.operator_label.setText(
+                f"Operator: {operator.display_name} ({operator.role.value})"
+            )
+            self.custody_log_page.refresh()
+
+    def _on_nav_row_changed(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        if PAGE_NAMES[row] == "custody-log" and self._operators.current is not None:
+            self.custody_log_page.refresh()
+
+    def _on_sign_out_clicked(self) -> None:
+        self._runner.run(
+            lambda: self._operators.sign_out(reason="signed out at the station"),
+            lambda _result: self._on_signed_out(),
+            lambda exc: show_error(self, exc, doing="signing out"),
+        )
+
+    def _on_signed_out(self) -> None:
+        self.set_operator(None)
+        self.custody_log_page.model.reset_rows([], exhausted=True)
+        self.sign_out_completed.emit()
