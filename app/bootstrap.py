@@ -149,8 +149,8 @@ def verify_ledger_read_only(data_dir: Path) -> VerifyReport:
         engine.dispose()
 
 
-DEMO_SIGN_IN_HINT = "Demo badges (PIN): " + ", ".join(
-    f"{op.badge} {op.display_name} ({op.pin})" for op in DEMO_OPERATORS
+DEMO_SIGN_IN_HINT = "Demo badges — type one or pick the name:\n" + "\n".join(
+    f"  {op.badge}   {op.display_name} ({op.role.value}), PIN {op.pin}" for op in DEMO_OPERATORS
 )
 
 

@@ -35,6 +35,7 @@ class SignInDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in — ITAD Station")
+        self.setMinimumWidth(460)
         self._operators = operators
         self._runner = runner
         self.operator: Operator | None = None
