@@ -39,6 +39,7 @@ events = Table(
     Column("sig", String(88), nullable=False),
     Index("ix_events_type", "type"),
     Index("ix_events_operator", "operator_id"),
+    Index("ix_events_hlc_l", "hlc_l"),
 )
 
 # Mutable per-event sync state, kept apart so event rows never change.
