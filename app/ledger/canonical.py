@@ -42,19 +42,30 @@ def check_canonical_domain(value: Any, path: str = "$") -> None:
             check_canonical_domain(item, f"{path}[{index}]")
         return
     if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise NotCanonicalizable(f"{path}: object key {key!r} is not a string")
-            _check_string(key, path)
-            if any(ord(ch) > 0xFFFF for ch in key):
-                raise NotCanonicalizable(f"{path}: object key {key!r} is outside the BMP")
-            check_canonical_domain(item, f"{path}.{key}")
+        _check_object(value, path)
         return
     raise NotCanonicalizable(f"{path}: {type(value).__name__} is not a JSON value")
 
 
+def _check_object(value: dict[Any, Any], path: str) -> None:
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise NotCanonicalizable(f"{path}: object key {key!r} is not a string")
+        if not key.isascii():  # the common case skips both scans
+            _check_string(key, path)
+            if max(key) > "\uffff":
+                raise NotCanonicalizable(f"{path}: object key {key!r} is outside the BMP")
+        if type(item) is str:  # leaf fast path: no recursion, no path string
+            if not item.isascii():
+                _check_string(item, f"{path}.{key}")
+            continue
+        check_canonical_domain(item, f"{path}.{key}")
+
+
 def _check_string(text: str, path: str) -> None:
     # Lone surrogates cannot be encoded as UTF-8; catch them with a clear path.
+    if text.isascii():
+        return
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:

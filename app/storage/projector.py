@@ -4,15 +4,41 @@ transaction that appends it, and rebuildable from the ledger alone."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from app.ledger.envelope import Envelope
 from app.storage import schema
 
-Handler = Callable[[Connection, Envelope], None]
+# A handler projects a run of consecutive events of one type, in seq order.
+Handler = Callable[[Connection, Sequence[Envelope]], None]
+
+_LINE_DEFAULTS = {"serial": "", "asset_tag": "", "make": "", "model": "", "device_type": ""}
+
+# Statements built once: building and cache-keying a statement per event cost more than the
+# rest of the write path together. Bind names carry a ``b_`` prefix because SQLAlchemy reserves
+# column names for the SET clause.
+_MARK_LINE_RECEIVED = (
+    update(schema.manifest_lines)
+    .where(
+        schema.manifest_lines.c.manifest_id == bindparam("b_manifest_id"),
+        schema.manifest_lines.c.line_no == bindparam("b_line_no"),
+    )
+    .values(received_asset_id=bindparam("b_asset_id"))
+)
+_MOVE_ASSET = (
+    update(schema.assets)
+    .where(schema.assets.c.asset_id == bindparam("b_asset_id"))
+    .values(
+        custodian=bindparam("b_custodian"),
+        last_seq=bindparam("b_last_seq"),
+        # An empty location in the event keeps the asset where it was.
+        location=func.coalesce(bindparam("b_location"), schema.assets.c.location),
+    )
+)
 
 
 class Projector:
@@ -21,22 +47,28 @@ class Projector:
 
     def __init__(self) -> None:
         self._handlers: Mapping[str, Handler] = {
-            "operator.enrolled": self._operator_enrolled,
-            "customer.registered": self._customer_registered,
-            "manifest.imported": self._manifest_imported,
-            "asset.received": self._asset_received,
+            "operator.enrolled": self._operators_enrolled,
+            "customer.registered": self._customers_registered,
+            "manifest.imported": self._manifests_imported,
+            "asset.received": self._assets_received,
             "custody.transferred": self._custody_transferred,
         }
 
     def apply(self, conn: Connection, envelopes: Iterable[Envelope]) -> None:
         """Update projections for ``envelopes`` (in seq order). Unknown types only index the
-        operator, so an event from a newer version never blocks the write path."""
+        operator, so an event from a newer version never blocks the write path.
+
+        Consecutive events of one type are projected together (one executemany per
+        statement); runs are applied in order, so the result equals one-by-one application.
+        """
         subjects: list[dict[str, Any]] = []
-        for envelope in envelopes:
-            handler = self._handlers.get(envelope.type)
+        for event_type, run in groupby(envelopes, key=lambda e: e.type):
+            batch = list(run)
+            handler = self._handlers.get(event_type)
             if handler is not None:
-                handler(conn, envelope)
-            subjects.extend(_subjects_of(envelope))
+                handler(conn, batch)
+            for envelope in batch:
+                subjects.extend(_subjects_of(envelope))
         if subjects:
             conn.execute(insert(schema.event_subjects).prefix_with("OR IGNORE"), subjects)
 
@@ -59,92 +91,102 @@ class Projector:
             count += len(rows)
             last_seq = rows[-1].seq
 
-    # ---- handlers ----
+    # ---- handlers: each takes a run of events of its type, in seq order ----
 
-    def _operator_enrolled(self, conn: Connection, e: Envelope) -> None:
-        p = e.payload
+    def _operators_enrolled(self, conn: Connection, run: Sequence[Envelope]) -> None:
         conn.execute(
-            insert(schema.operators).values(
-                operator_id=p["operator_id"],
-                display_name=p["display_name"],
-                badge=p["badge"],
-                role=p["role"],
-                pin_hash=p["pin_hash"],
-                active=True,
-                enrolled_seq=e.seq,
-            )
+            insert(schema.operators),
+            [
+                {
+                    "operator_id": e.payload["operator_id"],
+                    "display_name": e.payload["display_name"],
+                    "badge": e.payload["badge"],
+                    "role": e.payload["role"],
+                    "pin_hash": e.payload["pin_hash"],
+                    "active": True,
+                    "enrolled_seq": e.seq,
+                }
+                for e in run
+            ],
         )
 
-    def _customer_registered(self, conn: Connection, e: Envelope) -> None:
+    def _customers_registered(self, conn: Connection, run: Sequence[Envelope]) -> None:
         conn.execute(
-            insert(schema.customers).values(
-                customer_id=e.payload["customer_id"], name=e.payload["name"]
-            )
+            insert(schema.customers),
+            [{"customer_id": e.payload["customer_id"], "name": e.payload["name"]} for e in run],
         )
 
-    def _manifest_imported(self, conn: Connection, e: Envelope) -> None:
-        p = e.payload
+    def _manifests_imported(self, conn: Connection, run: Sequence[Envelope]) -> None:
         conn.execute(
-            insert(schema.manifests).values(
-                manifest_id=p["manifest_id"],
-                customer_id=p["customer_id"],
-                job_id=p["job_id"],
-                source_name=p["source_name"],
-                source_sha256=p["source_sha256"],
-                line_count=len(p["lines"]),
-                imported_seq=e.seq,
-            )
+            insert(schema.manifests),
+            [
+                {
+                    "manifest_id": e.payload["manifest_id"],
+                    "customer_id": e.payload["customer_id"],
+                    "job_id": e.payload["job_id"],
+                    "source_name": e.payload["source_name"],
+                    "source_sha256": e.payload["source_sha256"],
+                    "line_count": len(e.payload["lines"]),
+                    "imported_seq": e.seq,
+                }
+                for e in run
+            ],
         )
-        if p["lines"]:
-            defaults = {"serial": "", "asset_tag": "", "make": "", "model": "", "device_type": ""}
-            conn.execute(
-                insert(schema.manifest_lines),
-                [
-                    {**defaults, "quantity": 1, **line, "manifest_id": p["manifest_id"]}
-                    for line in p["lines"]
-                ],
-            )
+        lines = [
+            {**_LINE_DEFAULTS, "quantity": 1, **line, "manifest_id": e.payload["manifest_id"]}
+            for e in run
+            for line in e.payload["lines"]
+        ]
+        if lines:
+            conn.execute(insert(schema.manifest_lines), lines)
 
-    def _asset_received(self, conn: Connection, e: Envelope) -> None:
-        p = e.payload
+    def _assets_received(self, conn: Connection, run: Sequence[Envelope]) -> None:
         conn.execute(
-            insert(schema.assets).values(
-                asset_id=p["asset_id"],
-                job_id=p["job_id"],
-                manifest_id=p.get("manifest_id", ""),
-                line_no=p.get("line_no", 0),
-                serial=p.get("serial", ""),
-                asset_tag=p.get("asset_tag", ""),
-                device_type=p.get("device_type", ""),
-                make=p.get("make", ""),
-                model=p.get("model", ""),
-                custodian=e.operator_id,
-                location="receiving dock",
-                received_seq=e.seq,
-                last_seq=e.seq,
-            )
+            insert(schema.assets),
+            [
+                {
+                    "asset_id": e.payload["asset_id"],
+                    "job_id": e.payload["job_id"],
+                    "manifest_id": e.payload.get("manifest_id", ""),
+                    "line_no": e.payload.get("line_no", 0),
+                    "serial": e.payload.get("serial", ""),
+                    "asset_tag": e.payload.get("asset_tag", ""),
+                    "device_type": e.payload.get("device_type", ""),
+                    "make": e.payload.get("make", ""),
+                    "model": e.payload.get("model", ""),
+                    "custodian": e.operator_id,
+                    "location": "receiving dock",
+                    "received_seq": e.seq,
+                    "last_seq": e.seq,
+                }
+                for e in run
+            ],
         )
-        if p.get("manifest_id") and p.get("line_no"):
-            conn.execute(
-                update(schema.manifest_lines)
-                .where(
-                    schema.manifest_lines.c.manifest_id == p["manifest_id"],
-                    schema.manifest_lines.c.line_no == p["line_no"],
-                )
-                .values(received_asset_id=p["asset_id"])
-            )
+        received_lines = [
+            {
+                "b_manifest_id": e.payload["manifest_id"],
+                "b_line_no": e.payload["line_no"],
+                "b_asset_id": e.payload["asset_id"],
+            }
+            for e in run
+            if e.payload.get("manifest_id") and e.payload.get("line_no")
+        ]
+        if received_lines:
+            conn.execute(_MARK_LINE_RECEIVED, received_lines)
 
-    def _custody_transferred(self, conn: Connection, e: Envelope) -> None:
-        p = e.payload
-        asset_ids = p.get("asset_ids", [])
-        if not asset_ids:
-            return
-        values: dict[str, Any] = {"custodian": p["to_party"], "last_seq": e.seq}
-        if p.get("location"):
-            values["location"] = p["location"]
-        conn.execute(
-            update(schema.assets).where(schema.assets.c.asset_id.in_(asset_ids)).values(values)
-        )
+    def _custody_transferred(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        moves = [
+            {
+                "b_asset_id": asset_id,
+                "b_custodian": e.payload["to_party"],
+                "b_last_seq": e.seq,
+                "b_location": e.payload.get("location") or None,
+            }
+            for e in run
+            for asset_id in e.payload.get("asset_ids", ())
+        ]
+        if moves:
+            conn.execute(_MOVE_ASSET, moves)
 
 
 def _subjects_of(e: Envelope) -> list[dict[str, Any]]:

@@ -1,0 +1,309 @@
+"""The write path: seal + append + project in one transaction; projections rebuild to exactly
+what incremental application produced."""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.events import AssetReceived, CustodyTransferred, CustomerRegistered
+from app.ledger.canonical import NotCanonicalizable, canonical_json
+from app.ledger.chain import ChainHead, EventDraft
+from app.ledger.keys import StationKey
+from app.ledger.verify import verify_rows
+from app.services.demo_data import DEMO_JOB_ID, seed_demo_data
+from app.services.event_drafts import draft
+from app.services.operators import OperatorService
+from app.services.pins import hash_pin
+from app.storage import schema
+from app.storage.database import open_station_database
+from app.storage.event_store import iter_ledger_rows
+from app.storage.repositories import OperatorRepository
+
+PUBLIC_KEY = StationKey(b"\x01" * 32).public_key
+cheap_pin_hash = functools.partial(hash_pin, log2_n=4)
+
+
+def enrolment(operator_id: str, badge: str) -> EventDraft:
+    return EventDraft(
+        type="operator.enrolled",
+        payload={
+            "operator_id": operator_id,
+            "display_name": f"Name of {operator_id}",
+            "badge": badge,
+            "role": "technician",
+            "pin_hash": "scrypt$4$8$1$c2FsdA==$aGFzaA==",
+        },
+        operator_id="system",
+    )
+
+
+def count(engine, table) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_append_returns_sealed_envelopes_and_stores_canonical_rows(station_db, store):
+    first = store.append(
+        [EventDraft(type="note.added", payload={"b": 1, "a": "é"}, operator_id="op")]
+    )
+    more = store.append(
+        [EventDraft(type="note.added", payload={"n": i}, operator_id="op") for i in range(3)]
+    )
+    assert [e.seq for e in first + more] == [1, 2, 3, 4]
+    assert store.head() == ChainHead(4, more[-1].hash)
+    with station_db.engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT payload, refs, station_id FROM events WHERE seq = 1")
+        ).one()
+    assert stored.payload == canonical_json({"a": "é", "b": 1}).decode()
+    assert stored.refs == "{}"
+    assert stored.station_id == store.station_id
+    assert store.append([]) == []
+    assert verify_rows(iter_ledger_rows(station_db.engine), PUBLIC_KEY).ok
+
+
+def test_a_failing_projection_leaves_no_event_and_the_head_unchanged(station_db, store):
+    store.append([enrolment("op-a", "BADGE-A")])
+    head = store.head()
+    with pytest.raises(IntegrityError, match=r"UNIQUE constraint failed: operators\.badge"):
+        # The note is fine; the second enrolment reuses a badge and its projection fails.
+        store.append(
+            [
+                EventDraft(type="note.added", payload={"text": "first"}, operator_id="op-a"),
+                enrolment("op-b", "BADGE-A"),
+            ]
+        )
+    assert store.head() == head
+    assert count(station_db.engine, schema.events) == 1
+    assert count(station_db.engine, schema.operators) == 1
+    # No subject rows from the rolled-back batch either.
+    with station_db.engine.connect() as conn:
+        subjects = conn.execute(text("SELECT DISTINCT seq FROM event_subjects")).scalars().all()
+    assert subjects == [1]
+    # The chain continues contiguously after the failure and still verifies.
+    after = store.append([enrolment("op-b", "BADGE-B")])
+    assert after[0].seq == 2
+    assert after[0].prev_hash == head.hash
+    assert verify_rows(
+        iter_ledger_rows(station_db.engine), PUBLIC_KEY, station_id=store.station_id
+    ).ok
+
+
+def test_a_payload_outside_the_domain_is_refused_before_anything_is_written(station_db, store):
+    with pytest.raises(NotCanonicalizable, match=r"asset\.received\.payload\.weight: floats"):
+        store.append(
+            [
+                EventDraft(type="note.added", payload={}, operator_id="op"),
+                EventDraft(type="asset.received", payload={"weight": 1.5}, operator_id="op"),
+            ]
+        )
+    assert store.head() == ChainHead()
+
+
+def test_concurrent_appends_keep_seq_contiguous(station_db, store):
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(25):
+                store.append(
+                    [EventDraft(type="note.added", payload={"w": n, "i": i}, operator_id="op")]
+                )
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    report = verify_rows(iter_ledger_rows(station_db.engine), PUBLIC_KEY)
+    assert report.ok and report.event_count == 100
+
+
+def test_iter_ledger_rows_pages_through_everything_in_order(station_db, store):
+    store.append(
+        [EventDraft(type="note.added", payload={"i": i}, operator_id="op") for i in range(25)]
+    )
+    rows = list(iter_ledger_rows(station_db.engine, batch_size=7))
+    assert [r.seq for r in rows] == list(range(1, 26))
+    assert rows[-1].hash == store.head().hash
+
+
+def populate(station_db, store) -> None:
+    """The demo seed plus more events of every projected kind (and one unknown type)."""
+    operators = OperatorService(store, OperatorRepository(station_db.engine), cheap_pin_hash)
+    seed_demo_data(store, operators)
+    tech = operators.sign_in_with_badge("BADGE-0003", "3333")
+    store.append(
+        [
+            draft(CustomerRegistered(customer_id="CUST-GLOBEX", name="Globex"), tech.operator_id),
+            draft(
+                AssetReceived(
+                    asset_id="AS-EXTRA-1",
+                    job_id=DEMO_JOB_ID,
+                    serial="NOT-ON-MANIFEST",
+                    device_type="laptop",
+                    scan_source="bench 2",
+                ),
+                tech.operator_id,
+            ),
+            draft(
+                AssetReceived(
+                    asset_id="AS-EXTRA-2",
+                    job_id=DEMO_JOB_ID,
+                    manifest_id="MAN-ACME-0042",
+                    line_no=9,
+                    serial="WD-WCC4N7XYZ123",
+                    scan_source="bench 2",
+                ),
+                tech.operator_id,
+            ),
+            draft(
+                CustodyTransferred(
+                    kind="CAGE_IN",
+                    from_party=tech.display_name,
+                    to_party="Secure cage",
+                    asset_ids=("AS-EXTRA-1", "AS-EXTRA-2"),
+                    location="Cage A",
+                ),
+                tech.operator_id,
+            ),
+            draft(
+                CustodyTransferred(
+                    kind="HANDOFF",
+                    from_party="Secure cage",
+                    to_party="Gale Grader",
+                    asset_ids=("AS-EXTRA-2",),
+                ),
+                tech.operator_id,
+            ),
+            EventDraft(
+                type="future.thing_happened",
+                payload={"asset_id": "AS-EXTRA-1", "pallet_id": "PAL-1"},
+                operator_id=tech.operator_id,
+                schema_version=3,
+            ),
+        ]
+    )
+    operators.sign_out()
+
+
+def test_rebuild_equals_incremental_projections(station_db, store, dump):
+    populate(station_db, store)
+    incremental = dump(station_db.engine)
+    for name in (
+        "operators",
+        "customers",
+        "manifests",
+        "manifest_lines",
+        "assets",
+        "event_subjects",
+    ):
+        assert incremental[name], f"{name} is empty: the comparison would prove nothing"
+    # Spot-check that the incremental state is what the events say.
+    with station_db.engine.connect() as conn:
+        extra2 = conn.execute(
+            text("SELECT custodian, location FROM assets WHERE asset_id = 'AS-EXTRA-2'")
+        ).one()
+        line9 = conn.execute(
+            text("SELECT received_asset_id FROM manifest_lines WHERE line_no = 9")
+        ).scalar_one()
+    assert tuple(extra2) == ("Gale Grader", "Cage A")
+    assert line9 == "AS-EXTRA-2"
+
+    total = count(station_db.engine, schema.events)
+    assert store.rebuild_projections() == total
+    assert dump(station_db.engine) == incremental
+
+
+def test_rebuild_repairs_a_damaged_projection(station_db, store, dump):
+    populate(station_db, store)
+    incremental = dump(station_db.engine)
+    with station_db.engine.begin() as conn:
+        conn.execute(text("UPDATE assets SET location = 'lost' WHERE asset_id = 'AS-EXTRA-1'"))
+        conn.execute(text("DELETE FROM event_subjects WHERE subject_kind = 'pallet'"))
+        conn.execute(text("DELETE FROM customers WHERE customer_id = 'CUST-GLOBEX'"))
+    assert dump(station_db.engine) != incremental
+    store.rebuild_projections()
+    assert dump(station_db.engine) == incremental
+
+
+def dependent_drafts() -> list[EventDraft]:
+    """Events whose projections depend on earlier events of the same batch."""
+
+    def ev(type_: str, **payload) -> EventDraft:
+        return EventDraft(type=type_, payload=payload, operator_id="op-1")
+
+    line = {"serial": "S1", "asset_tag": "T1", "make": "HP", "model": "X", "device_type": "laptop"}
+    return [
+        ev("customer.registered", customer_id="C1", name="Acme"),
+        ev("customer.registered", customer_id="C2", name="Globex"),
+        ev(
+            "manifest.imported",
+            manifest_id="M1",
+            customer_id="C1",
+            job_id="J1",
+            source_name="m1.csv",
+            source_sha256="0" * 64,
+            lines=[{"line_no": 1, **line}, {"line_no": 2, "serial": "S2", "quantity": 3}],
+        ),
+        ev("asset.received", asset_id="A1", job_id="J1", manifest_id="M1", line_no=1),
+        ev("asset.received", asset_id="A2", job_id="J1", serial="S9", scan_source="bench"),
+        ev(
+            "custody.transferred",
+            kind="K",
+            from_party="Dock",
+            to_party="Bench",
+            asset_ids=["A1", "A2"],
+            location="Bench 3",
+        ),
+        ev("custody.transferred", kind="K", from_party="Bench", to_party="Cage", asset_ids=["A1"]),
+        ev("asset.received", asset_id="A3", job_id="J1", manifest_id="M1", line_no=2),
+        ev(
+            "custody.transferred",
+            kind="K",
+            from_party="Cage",
+            to_party="Grader",
+            asset_ids=["A1", "A3"],
+            location="Grading",
+        ),
+        ev("future.thing", asset_id="A3"),
+        ev(
+            "custody.transferred",
+            kind="K",
+            from_party="Grader",
+            to_party="Dock",
+            asset_ids=["A3"],
+            location="",
+        ),
+    ]
+
+
+def test_one_batch_projects_exactly_like_one_event_per_transaction(tmp_path, make_store, dump):
+    one_by_one = open_station_database(tmp_path / "a")
+    batched = open_station_database(tmp_path / "b")
+    try:
+        store_a, store_b = make_store(one_by_one.engine), make_store(batched.engine)
+        for d in dependent_drafts():
+            store_a.append([d])
+        store_b.append(dependent_drafts())
+        expected = dump(one_by_one.engine)
+        assert dump(batched.engine) == expected
+        assets = {row[0]: (row[9], row[10], row[12]) for row in expected["assets"]}
+        assert assets == {
+            "A1": ("Grader", "Grading", 9),
+            "A2": ("Bench", "Bench 3", 6),
+            "A3": ("Dock", "Grading", 11),
+        }
+        lines = {row[1]: row[8] for row in expected["manifest_lines"]}
+        assert lines == {1: "A1", 2: "A3"}
+    finally:
+        one_by_one.close()
+        batched.close()
