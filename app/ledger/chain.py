@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from app.domain.ids import uuid7
 from app.ledger import GENESIS_PREV_HASH
 from app.ledger.canonical import check_canonical_domain
-from app.ledger.envelope import Envelope, body_dict, digest_of
-from app.ledger.hlc import HlcTimestamp, HybridLogicalClock
+from app.ledger.envelope import Envelope, digest_of
+from app.ledger.hlc import HybridLogicalClock
 from app.ledger.keys import StationKey
 
 # Below this many events a batch is signed inline: handing work to threads costs more.
@@ -79,7 +79,7 @@ class Sealer:
         for draft in drafts:
             check_canonical_domain(draft.payload, f"{draft.type}.payload")
             check_canonical_domain(draft.refs, f"{draft.type}.refs")
-        sealed: list[tuple[EventDraft, int, HlcTimestamp, str, str, str]] = []
+        unsigned: list[Envelope] = []
         digests: list[bytes] = []
         prev_hash = head.hash
         seq = head.seq
@@ -87,32 +87,8 @@ class Sealer:
         for draft in drafts:
             seq += 1
             stamp = self._hlc.tick()
-            event_id = str(uuid7())
-            digest = digest_of(
-                body_dict(
-                    event_id=event_id,
-                    station_id=self.station_id,
-                    facility_id=self.facility_id,
-                    seq=seq,
-                    hlc_l=stamp.l,
-                    hlc_c=stamp.c,
-                    device_time=device_time,
-                    operator_id=draft.operator_id,
-                    type_=draft.type,
-                    schema_version=draft.schema_version,
-                    payload=draft.payload,
-                    refs=draft.refs,
-                    prev_hash=prev_hash,
-                )
-            )
-            hash_hex = digest.hex()
-            sealed.append((draft, seq, stamp, event_id, prev_hash, hash_hex))
-            prev_hash = hash_hex
-            digests.append(digest)
-        sigs = self._sign_all(digests)
-        return [
-            Envelope(
-                event_id=event_id,
+            envelope = Envelope(
+                event_id=str(uuid7()),
                 station_id=self.station_id,
                 facility_id=self.facility_id,
                 seq=seq,
@@ -124,11 +100,16 @@ class Sealer:
                 schema_version=draft.schema_version,
                 payload=draft.payload,
                 refs=draft.refs,
-                prev_hash=prev,
-                hash=hash_hex,
-                sig=sig,
+                prev_hash=prev_hash,
             )
-            for (draft, seq, stamp, event_id, prev, hash_hex), sig in zip(sealed, sigs, strict=True)
+            digest = digest_of(envelope.hashed_body())
+            prev_hash = digest.hex()
+            unsigned.append(envelope)
+            digests.append(digest)
+        sigs = self._sign_all(digests)
+        return [
+            replace(envelope, hash=digest.hex(), sig=sig)
+            for envelope, digest, sig in zip(unsigned, digests, sigs, strict=True)
         ]
 
     def _sign_all(self, digests: list[bytes]) -> list[str]:
