@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app import __version__
-from app.config import Settings, default_config_path
+from app.config import DeviceSettingsFile, Settings, default_config_path
+from app.devices.device_manager import DeviceManager
+from app.devices.simulation import SimulatedDevices, start_demo_devices
+from app.domain.devices import DeviceEvent, DeviceState
 from app.domain.errors import UserFacingError
 from app.domain.ids import uuid7
 from app.ledger.chain import Sealer
@@ -23,7 +26,8 @@ from app.ledger.hlc import HlcTimestamp, HybridLogicalClock
 from app.ledger.keys import StationKey
 from app.ledger.verify import VerifyReport, verify_rows
 from app.services.custody_log import CustodyLogService
-from app.services.demo_data import DEMO_OPERATORS, seed_demo_data
+from app.services.demo_data import DEMO_MANIFEST_SERIALS, DEMO_OPERATORS, seed_demo_data
+from app.services.device_setup import DeviceSetupService
 from app.services.operators import OperatorService
 from app.services.station_info import StationInfo
 from app.services.station_setup import ensure_initialized
@@ -37,9 +41,18 @@ from app.storage.repositories import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PySide6.QtWidgets import QApplication
 
+    from app.ui.device_event_bridge import DeviceEventBridge
+    from app.ui.main_window import MainWindow
+    from app.ui.task_runner import TaskRunner
+
 KEY_FILE_NAME = "station.key"
+#: Demo scanner pace: slow enough to watch, in the window; quick for a screenshot.
+DEMO_SCAN_INTERVAL_S = 2.5
+SCREENSHOT_SCAN_INTERVAL_S = 0.3
 
 
 @dataclass
@@ -113,6 +126,55 @@ def open_station(settings: Settings, *, demo: bool = False) -> Station:
     return station
 
 
+@dataclass
+class StationDevices:
+    """The running device manager (and, in demo mode, the simulators it reads from)."""
+
+    manager: DeviceManager
+    setup: DeviceSetupService
+    simulated: SimulatedDevices | None = None
+
+    def close(self) -> None:
+        """Stop the port workers first (they own the ports), then the simulators."""
+        self.manager.close()
+        if self.simulated is not None:
+            self.simulated.close()
+
+
+def start_devices(
+    station: Station,
+    sink: Callable[[DeviceEvent], None],
+    *,
+    demo_scan_interval_s: float = DEMO_SCAN_INTERVAL_S,
+) -> StationDevices:
+    """Start a port worker per configured device; events go to ``sink`` from worker threads.
+
+    Demo mode starts a fake serial scanner (scanning the demo manifest's serial numbers) and a
+    fake Mercury reader on pseudo-terminals and runs those instead of the configured devices;
+    the device list is saved inside the throwaway data directory.
+    """
+    manager = DeviceManager(sink)
+    simulated: SimulatedDevices | None = None
+    if station.demo:
+        simulated = start_demo_devices(DEMO_MANIFEST_SERIALS, scan_interval_s=demo_scan_interval_s)
+        configs = simulated.configs
+        store = DeviceSettingsFile(station.settings.data_dir / "demo-config.toml")
+    else:
+        configs = station.settings.devices
+        store = DeviceSettingsFile(default_config_path())
+    devices = StationDevices(
+        manager=manager,
+        setup=DeviceSetupService(manager, store, station.operators),
+        simulated=simulated,
+    )
+    try:
+        manager.configure(configs)
+    except BaseException:
+        devices.close()
+        raise
+    return devices
+
+
 def demo_settings(base: Settings) -> Settings:
     """Demo mode: a throwaway data directory, so the real station is never touched."""
     return base.with_data_dir(Path(tempfile.mkdtemp(prefix="itad-station-demo-")))
@@ -157,11 +219,15 @@ DEMO_SIGN_IN_HINT = "Demo badges — type one or pick the name:\n" + "\n".join(
 def _qt_app() -> QApplication:
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415 - Qt only for GUI commands
 
+    from app.ui.gui_gc import GuiThreadGarbageCollector  # noqa: PLC0415
     from app.ui.theme import STYLE_SHEET  # noqa: PLC0415
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ITAD Intake Station")
     app.setStyleSheet(STYLE_SHEET)
+    if app.findChild(GuiThreadGarbageCollector) is None:
+        # Worker threads (DB, ports) must never be the ones that collect Qt garbage.
+        GuiThreadGarbageCollector(parent=app)
     return app  # type: ignore[return-value]
 
 
@@ -169,9 +235,10 @@ def run_gui(settings: Settings, *, demo: bool = False) -> int:
     """Start the station window; returns the process exit code."""
     from PySide6.QtWidgets import QDialog, QMessageBox  # noqa: PLC0415
 
-    from app.ui.main_window import MainWindow  # noqa: PLC0415
+    from app.ui.device_event_bridge import DeviceEventBridge  # noqa: PLC0415
     from app.ui.sign_in_dialog import SignInDialog  # noqa: PLC0415
     from app.ui.task_runner import TaskRunner  # noqa: PLC0415
+    from app.ui.wedge_filter import WedgeScanFilter  # noqa: PLC0415
 
     app = _qt_app()
     try:
@@ -190,8 +257,13 @@ def run_gui(settings: Settings, *, demo: bool = False) -> int:
         station.close()
         return 2
     runner = TaskRunner()
-    window = MainWindow(station_info(station), station.operators, station.custody_log, runner)
+    bridge = DeviceEventBridge()
+    devices = start_devices(station, bridge.post)
+    window = _main_window(station, runner, devices, bridge)
     window.resize(1280, 800)
+    wedge = WedgeScanFilter(app)
+    wedge.scan_received.connect(window.on_wedge_scan_received)
+    app.installEventFilter(wedge)
 
     def ask_sign_in() -> None:
         dialog = SignInDialog(
@@ -206,6 +278,8 @@ def run_gui(settings: Settings, *, demo: bool = False) -> int:
     window.show()
     ask_sign_in()
     code = app.exec() if window.isVisible() else 0
+    app.removeEventFilter(wedge)
+    devices.close()
     runner.shutdown()
     # The DB worker has stopped, so this thread may write: record the end of the session.
     station.operators.sign_out(reason="station closed")
@@ -227,24 +301,28 @@ def screenshot(
         )
         return 2
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from app.ui.main_window import MainWindow  # noqa: PLC0415
+    from app.ui.device_event_bridge import DeviceEventBridge  # noqa: PLC0415
     from app.ui.task_runner import TaskRunner  # noqa: PLC0415
 
     app = _qt_app()
     station = open_station(demo_settings(settings) if demo else settings, demo=demo)
     runner = TaskRunner()
+    bridge = DeviceEventBridge()
+    devices = start_devices(station, bridge.post, demo_scan_interval_s=SCREENSHOT_SCAN_INTERVAL_S)
     try:
         operator = None
         if demo:
             supervisor = DEMO_OPERATORS[1]
             operator = station.operators.sign_in_with_badge(supervisor.badge, supervisor.pin)
-        window = MainWindow(station_info(station), station.operators, station.custody_log, runner)
+        window = _main_window(station, runner, devices, bridge)
         window.resize(*size)
         window.show()
         window.set_operator(operator)
         window.show_page(page)
         deadline = time.monotonic() + 15
-        while (runner.pending or not window.isVisible()) and time.monotonic() < deadline:
+        while (
+            runner.pending or not window.isVisible() or not _devices_settled(window, demo)
+        ) and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.01)
         app.processEvents()
@@ -256,7 +334,35 @@ def screenshot(
         window.close()
         return 0
     finally:
+        devices.close()
         runner.shutdown()
         if station.operators.current is not None:
             station.operators.sign_out(reason="screenshot taken")
         station.close()
+
+
+def _main_window(
+    station: Station, runner: TaskRunner, devices: StationDevices, bridge: DeviceEventBridge
+) -> MainWindow:
+    from app.ui.main_window import MainWindow  # noqa: PLC0415
+
+    return MainWindow(
+        station_info(station),
+        station.operators,
+        station.custody_log,
+        runner,
+        devices=devices.setup,
+        device_events=bridge,
+    )
+
+
+def _devices_settled(window: MainWindow, demo: bool) -> bool:
+    """For a screenshot: every device has reported in and, in demo mode, scans have arrived."""
+    states = window.devices_page.model.states()
+    if any(state is None or state is DeviceState.CONNECTING for state in states):
+        return False
+    if not demo:
+        return True
+    activity = window.devices_page.activity
+    whats = [activity.row_at(row).what for row in range(activity.rowCount())]
+    return whats.count("Scan") >= 3 and "Tag arrived" in whats

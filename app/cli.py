@@ -81,6 +81,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_dir(add_op)
 
     sub.add_parser("pages", help="list the page names the window has")
+
+    simulate = sub.add_parser(
+        "simulate",
+        help="run a fake scanner or RFID reader on a pseudo-terminal until Ctrl-C",
+        description="Start a simulated device speaking the real protocol on a pseudo-terminal "
+        "and print its path; point a device in the station (or any serial tool) at it.",
+    )
+    simulate.add_argument("kind", choices=["barcode", "mercury", "r2000"])
+    simulate.add_argument(
+        "--script",
+        type=Path,
+        help="text file: one scan value (barcode) or EPC in hex (readers) per line",
+    )
+    simulate.add_argument(
+        "--garbage", action="store_true", help="mix line noise and bad checksums into the stream"
+    )
+    simulate.add_argument(
+        "--interval",
+        type=float,
+        default=2.0,
+        help="seconds between scans, or how long each group of tags stays in the field (2.0)",
+    )
     return parser
 
 
@@ -118,6 +140,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _verify_ledger(_settings(args))
     if command == "add-operator":
         return _add_operator(args)
+    if command == "simulate":
+        return _simulate(args)
     from app import bootstrap  # noqa: PLC0415 - GUI commands import Qt lazily
 
     if command == "screenshot":
@@ -161,4 +185,32 @@ def _add_operator(args: argparse.Namespace) -> int:
     finally:
         station.close()
     print(f"Enrolled {operator.display_name} ({operator.role.value}), badge {operator.badge}")
+    return EXIT_OK
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import threading  # noqa: PLC0415
+
+    from app.devices.simulation import read_script, start_simulator  # noqa: PLC0415
+    from app.domain.devices import DeviceKind  # noqa: PLC0415
+
+    if args.interval <= 0:
+        print("itad-station: --interval must be positive", file=sys.stderr)
+        return EXIT_USER_ERROR
+    kind = DeviceKind(args.kind)
+    values = read_script(args.script, kind) if args.script else ()
+    devices = start_simulator(kind, values=values, interval_s=args.interval, garbage=args.garbage)
+    config = devices.configs[0]
+    print(f"{kind.title} simulated on {config.port}", flush=True)
+    print(
+        f"Add it on the Devices page (kind {kind.value}, port {config.port}, "
+        f"{config.baud} baud). Ctrl-C stops it.",
+        flush=True,
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopped")
+    finally:
+        devices.close()
     return EXIT_OK

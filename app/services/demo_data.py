@@ -53,6 +53,8 @@ _DEMO_LINES = (
     ("R52N80ABCDE", "ACME-T-0001", "Samsung", "Galaxy Tab S7", "tablet"),
 )
 RECEIVED_COUNT = 8
+#: The serial numbers on the demo manifest: what the demo's fake scanner scans.
+DEMO_MANIFEST_SERIALS: tuple[str, ...] = tuple(line[0] for line in _DEMO_LINES)
 
 
 def seed_demo_data(events: EventAppender, operators: OperatorService) -> None:

@@ -6,7 +6,8 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from app.domain.audit import LedgerEntry, LedgerFilter
-from app.domain.roles import Operator
+from app.domain.devices import DeviceConfig, DeviceStatus, PortCandidate
+from app.domain.roles import Operator, Permission
 from app.ledger.chain import ChainHead, EventDraft
 from app.ledger.envelope import Envelope
 from app.ledger.verify import LedgerRow
@@ -38,3 +39,30 @@ class LedgerSource(Protocol):
     ) -> list[LedgerEntry]: ...
 
     def iter_rows(self) -> Iterator[LedgerRow]: ...
+
+
+class DeviceControl(Protocol):
+    """Runs the configured scanners and readers (``app.devices.DeviceManager``)."""
+
+    def configs(self) -> tuple[DeviceConfig, ...]: ...
+
+    def statuses(self) -> dict[str, DeviceStatus]: ...
+
+    def available_ports(self) -> list[PortCandidate]: ...
+
+    def configure(self, configs: Sequence[DeviceConfig]) -> None: ...
+
+
+class DeviceSettingsStore(Protocol):
+    """Persists the device list (the ``[[devices]]`` of the settings file)."""
+
+    def save_devices(self, configs: Sequence[DeviceConfig]) -> None: ...
+
+
+class PermissionGate(Protocol):
+    """Who is signed in, and the permission check (``OperatorService``)."""
+
+    @property
+    def current(self) -> Operator | None: ...
+
+    def require(self, permission: Permission) -> Operator: ...

@@ -15,15 +15,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.devices import DeviceState, DeviceStatus
 from app.domain.roles import Operator
 from app.services.custody_log import CustodyLogService
+from app.services.device_setup import DeviceSetupService
 from app.services.operators import OperatorService
 from app.services.station_info import StationInfo
+from app.ui.device_event_bridge import DeviceEventBridge
 from app.ui.error_display import show_error
 from app.ui.page_names import PAGE_NAMES, PAGE_TITLES
 from app.ui.pages.custody_log_page import CustodyLogPage
+from app.ui.pages.devices_page import DevicesPage
 from app.ui.pages.not_built_page import NOT_BUILT, NotBuiltPage
-from app.ui.pages.station_pages import DevicesPage, SettingsPage, SyncPage
+from app.ui.pages.station_pages import SettingsPage, SyncPage
 from app.ui.task_runner import TaskRunner
 
 
@@ -38,16 +42,21 @@ class MainWindow(QMainWindow):
         operators: OperatorService,
         custody_log: CustodyLogService,
         runner: TaskRunner,
+        *,
+        devices: DeviceSetupService,
+        device_events: DeviceEventBridge,
     ) -> None:
         super().__init__()
         self._info = info
         self._operators = operators
         self._runner = runner
+        self._devices = devices
         self.setWindowTitle(
             f"ITAD Intake Station — {info.station_name}" + (" [DEMO]" if info.demo else "")
         )
 
         self.custody_log_page = CustodyLogPage(custody_log, operators, runner)
+        self.devices_page = DevicesPage(devices, device_events, runner)
         self.pages: dict[str, QWidget] = {}
         for name in PAGE_NAMES:
             if name == "custody-log":
@@ -57,7 +66,7 @@ class MainWindow(QMainWindow):
             elif name == "sync":
                 page = SyncPage(info)
             elif name == "devices":
-                page = DevicesPage(info)
+                page = self.devices_page
             else:
                 purpose, status = NOT_BUILT[name]
                 page = NotBuiltPage(PAGE_TITLES[name], purpose, status)
@@ -114,7 +123,6 @@ class MainWindow(QMainWindow):
         self.station_label = QLabel(f"Station {info.station_name}")
         self.station_label.setToolTip(f"Station ID {info.station_id}")
         self.devices_label = QLabel("Devices: none")
-        self.devices_label.setToolTip("No scanners, readers or printers are configured")
         self.sync_label = QLabel("Sync: offline only")
         self.sync_label.setToolTip(
             "No server configured: every event is kept in this station's ledger"
@@ -128,6 +136,9 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.sync_label)
         bar.addPermanentWidget(self.sign_out_button)
 
+        device_events.status_changed.connect(self._on_device_events_status_changed)
+        self.devices_page.devices_changed.connect(self._update_devices_label)
+        self._update_devices_label()
         self.show_page("custody-log")
 
     def show_page(self, name: str) -> None:
@@ -146,6 +157,24 @@ class MainWindow(QMainWindow):
             )
             self.custody_log_page.refresh()
 
+    def on_wedge_scan_received(self, text: str) -> None:
+        """A keyboard-wedge scan (from the application's wedge filter)."""
+        self.devices_page.add_wedge_scan(text)
+
+    def _on_device_events_status_changed(self, _status: DeviceStatus) -> None:
+        # The page's model has this status too (connected before this slot): count from it.
+        self._update_devices_label()
+
+    def _update_devices_label(self) -> None:
+        states = self.devices_page.model.states()
+        self.devices_label.setText(devices_summary(states))
+        details = [
+            f"{s.device}: {s.message}" for s in self._devices.statuses().values() if s.message
+        ]
+        self.devices_label.setToolTip(
+            "\n".join(details) or "No serial scanners or RFID readers are configured"
+        )
+
     def _on_nav_row_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
         if PAGE_NAMES[row] == "custody-log" and self._operators.current is not None:
@@ -162,3 +191,21 @@ class MainWindow(QMainWindow):
         self.set_operator(None)
         self.custody_log_page.model.reset_rows([], exhausted=True)
         self.sign_out_completed.emit()
+
+
+def devices_summary(states: list[DeviceState | None]) -> str:
+    """Status-bar text: "Devices: none", "Devices: 2 connected", "Devices: 1 connected,
+    1 disconnected"."""
+    if not states:
+        return "Devices: none"
+    counts = {"connected": 0, "connecting": 0, "disconnected": 0, "with errors": 0}
+    for state in states:
+        if state is not None and state.is_up:
+            counts["connected"] += 1
+        elif state in (None, DeviceState.CONNECTING):
+            counts["connecting"] += 1
+        elif state is DeviceState.ERROR:
+            counts["with errors"] += 1
+        else:
+            counts["disconnected"] += 1
+    return "Devices: " + ", ".join(f"{n} {word}" for word, n in counts.items() if n)

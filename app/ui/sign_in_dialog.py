@@ -42,6 +42,8 @@ class SignInDialog(QDialog):
 
         self.badge_edit = QLineEdit()
         self.badge_edit.setPlaceholderText("scan your badge")
+        # A keyboard-wedge badge scan is typed into this field (see app.ui.wedge_filter).
+        self.badge_edit.setProperty("wedgeTypeThrough", True)
         self.name_combo = QComboBox()
         self.name_combo.addItem("— or choose your name —", "")
         self.pin_edit = QLineEdit()

@@ -13,6 +13,7 @@ QMainWindow, QDialog { background: #f4f6f9; }
 #demoBanner { background: #ffcc4d; color: #3a2c00; font-weight: 600; padding: 6px 14px; }
 #pageTitle { font-size: 24px; font-weight: 600; padding: 4px 0 8px 0; }
 #muted { color: #5b6678; }
+#sectionTitle { font-size: 17px; font-weight: 600; padding: 2px 0; }
 #notBuilt { background: #fff7e0; border: 1px solid #f0d48a; border-radius: 6px; padding: 14px;
             color: #5a4500; font-size: 15px; }
 #error { color: #b3261e; font-weight: 600; }

@@ -107,6 +107,10 @@ class FakeMercuryReader(_PtyResponder):
         self._emitted = 0
         super().__init__("fake-mercury")
 
+    def set_tags(self, tags: Sequence[SimulatedTag]) -> None:
+        """Change which tags are in the field (from any thread; takes effect on the next period)."""
+        self._tags = list(tags)
+
     def _on_bytes(self, data: bytes) -> None:
         for item in self._commands.feed(data):
             if isinstance(item, ProtocolError):
@@ -168,6 +172,10 @@ class FakeR2000Reader(_PtyResponder):
         self._error_code = error_code
         self._stream = R2000Stream()
         super().__init__("fake-r2000")
+
+    def set_tags(self, tags: Sequence[R2000SimTag]) -> None:
+        """Change which tags are in the field (from any thread; takes effect on the next round)."""
+        self._tags = list(tags)
 
     def _on_bytes(self, data: bytes) -> None:
         for item in self._stream.feed(data):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -12,7 +13,24 @@ from pathlib import Path
 import pytest
 
 from app.bootstrap import Station, open_station
-from app.config import Settings
+from app.config import DeviceSettingsFile, Settings
+from app.devices.device_manager import DeviceManager
+from app.services.device_setup import DeviceSetupService
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_gui_thread_only() -> Iterator[None]:
+    """What the app's GuiThreadGarbageCollector does, per test: with automatic GC on, a worker
+    thread (DB worker, port worker) can trip a collection that destroys Qt objects off the GUI
+    thread and crash the process. Collect here, on the test (GUI) thread, after the widgets
+    of the test were closed (autouse fixtures are torn down last)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.enable()
 
 
 @pytest.fixture
@@ -24,3 +42,25 @@ def demo_station(tmp_path: Path) -> Iterator[Station]:
         yield station
     finally:
         station.close()
+
+
+@pytest.fixture
+def device_bridge(qtbot):
+    from app.ui.device_event_bridge import DeviceEventBridge  # noqa: PLC0415 - after the env
+
+    return DeviceEventBridge()
+
+
+@pytest.fixture
+def device_manager(device_bridge) -> Iterator[DeviceManager]:
+    manager = DeviceManager(device_bridge.post)
+    try:
+        yield manager
+    finally:
+        manager.close()
+
+
+@pytest.fixture
+def device_setup(device_manager, demo_station: Station, tmp_path: Path) -> DeviceSetupService:
+    store = DeviceSettingsFile(tmp_path / "config.toml")
+    return DeviceSetupService(device_manager, store, demo_station.operators)

@@ -18,12 +18,17 @@ from app.ui.task_runner import TaskRunner
 
 
 @pytest.fixture
-def window(qtbot, demo_station: Station):
+def window(qtbot, demo_station: Station, device_setup, device_bridge):
     runner = TaskRunner()
     supervisor = DEMO_OPERATORS[1]
     operator = demo_station.operators.sign_in_with_badge(supervisor.badge, supervisor.pin)
     win = MainWindow(
-        station_info(demo_station), demo_station.operators, demo_station.custody_log, runner
+        station_info(demo_station),
+        demo_station.operators,
+        demo_station.custody_log,
+        runner,
+        devices=device_setup,
+        device_events=device_bridge,
     )
     qtbot.addWidget(win)
     win.resize(1280, 800)

@@ -1,4 +1,4 @@
-"""Pages that describe the station itself: Settings, Sync and Devices."""
+"""Pages that describe the station itself: Settings and Sync (Devices: ``devices_page``)."""
 
 from __future__ import annotations
 
@@ -64,24 +64,5 @@ class SyncPage(QWidget):
         body.setObjectName("notBuilt")
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Sync"))
-        layout.addWidget(body)
-        layout.addStretch(1)
-
-
-class DevicesPage(QWidget):
-    """No device drivers are wired into the station yet; say so."""
-
-    def __init__(self, info: StationInfo, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        body = QLabel(
-            "No serial scanners, RFID readers or label printers are configured.\n\n"
-            "Serial barcode and RFID readers (and their simulators for the demo) are not "
-            "available in this version. A keyboard-wedge (USB HID) scanner already works "
-            "wherever a text field has focus, e.g. the badge field at sign-in."
-        )
-        body.setWordWrap(True)
-        body.setObjectName("notBuilt")
-        layout = QVBoxLayout(self)
-        layout.addWidget(_heading("Devices"))
         layout.addWidget(body)
         layout.addStretch(1)
