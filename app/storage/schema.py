@@ -52,6 +52,25 @@ event_sync_state = Table(
     Column("receipt", Text, nullable=True),
 )
 
+# One pull cursor per reference-data scope (customers, manifests, operators...).
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("cursor", Text, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+
+# Signed server checkpoints (Merkle tree heads) this station has seen, for consistency proofs.
+checkpoints_seen = Table(
+    "checkpoints_seen",
+    metadata,
+    Column("tree_size", Integer, primary_key=True, autoincrement=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("received_at", String(40), nullable=False),
+)
+
 station_meta = Table(
     "station_meta",
     metadata,
