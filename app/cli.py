@@ -10,7 +10,7 @@ import argparse
 import getpass
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app import __version__
@@ -81,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_dir(add_op)
 
     sub.add_parser("pages", help="list the page names the window has")
+    sub.add_parser(
+        "self-test",
+        help="check this installation: resources, serial, PDF, a throwaway ledger, the window",
+    )
 
     simulate = sub.add_parser(
         "simulate",
@@ -130,29 +134,50 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    command = args.command or "gui"
-    if command == "pages":
-        from app.ui.page_names import PAGE_NAMES  # noqa: PLC0415 - Qt-free list, lazy on purpose
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "pages": _pages,
+        "verify-ledger": lambda a: _verify_ledger(_settings(a)),
+        "add-operator": _add_operator,
+        "simulate": _simulate,
+        "self-test": _self_test,
+        "screenshot": _screenshot,
+        "gui": _gui,
+    }
+    return handlers[args.command or "gui"](args)
 
-        print("\n".join(PAGE_NAMES))
-        return EXIT_OK
-    if command == "verify-ledger":
-        return _verify_ledger(_settings(args))
-    if command == "add-operator":
-        return _add_operator(args)
-    if command == "simulate":
-        return _simulate(args)
-    from app import bootstrap  # noqa: PLC0415 - GUI commands import Qt lazily
 
-    if command == "screenshot":
-        width, _, height = args.size.partition("x")
-        return bootstrap.screenshot(
-            _settings(args),
-            page=args.page,
-            out=args.out,
-            demo=args.demo,
-            size=(int(width), int(height)),
-        )
+def _pages(_args: argparse.Namespace) -> int:
+    from app.ui.page_names import PAGE_NAMES  # noqa: PLC0415 - Qt-free list, lazy on purpose
+
+    print("\n".join(PAGE_NAMES))
+    return EXIT_OK
+
+
+# The GUI commands import Qt (through bootstrap) lazily, so the others work without it.
+
+
+def _self_test(_args: argparse.Namespace) -> int:
+    from app import bootstrap  # noqa: PLC0415
+
+    return bootstrap.self_test()
+
+
+def _screenshot(args: argparse.Namespace) -> int:
+    from app import bootstrap  # noqa: PLC0415
+
+    width, _, height = args.size.partition("x")
+    return bootstrap.screenshot(
+        _settings(args),
+        page=args.page,
+        out=args.out,
+        demo=args.demo,
+        size=(int(width), int(height)),
+    )
+
+
+def _gui(args: argparse.Namespace) -> int:
+    from app import bootstrap  # noqa: PLC0415
+
     return bootstrap.run_gui(_settings(args), demo=args.demo)
 
 

@@ -149,3 +149,12 @@ def test_screenshot_refuses_an_unknown_page(tmp_path: Path):
     result = run_cli("screenshot", "--page", "nope", "--out", str(tmp_path / "x.png"))
     assert result.returncode == 2
     assert "unknown page 'nope'" in result.stderr
+
+
+def test_self_test_checks_the_installation_end_to_end():
+    result = run_cli("self-test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "self-test OK"
+    assert any(line.startswith("ledger: OK, ") for line in lines)
+    assert any(line.startswith("window: 1024x700, custody log shows ") for line in lines)
