@@ -451,3 +451,22 @@ def _self_test_station_window() -> bool:
             runner.shutdown()
             station.close()
     return report.ok and rows >= 3 and not image.isNull()
+
+
+def backup_station(data_dir: Path, out_dir: Path) -> Path:
+    """Copy a station's database (SQLite online backup: safe while the station runs) and its
+    key into ``out_dir``, which must not exist yet. Returns ``out_dir``; restoring is using it
+    as a data directory (check it with ``verify-ledger``)."""
+    import shutil  # noqa: PLC0415
+
+    from app.storage.database import DB_FILE_NAME, backup_database  # noqa: PLC0415
+
+    source_db = data_dir / DB_FILE_NAME
+    open_read_only_engine(data_dir).dispose()  # refuses a missing, corrupt or too-new file
+    out_dir.mkdir(parents=True, exist_ok=False)
+    out_dir.chmod(0o700)
+    backup_database(source_db, out_dir / DB_FILE_NAME)
+    key_copy = out_dir / KEY_FILE_NAME
+    shutil.copy2(data_dir / KEY_FILE_NAME, key_copy)
+    key_copy.chmod(0o600)
+    return out_dir

@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_dir(add_op)
 
+    backup = sub.add_parser(
+        "backup",
+        help="copy the station database (online, safe while running) and key to a new folder",
+    )
+    backup.add_argument("--out", required=True, type=Path, help="new folder for the copy")
+    _add_data_dir(backup)
+
     sub.add_parser("pages", help="list the page names the window has")
     sub.add_parser(
         "self-test",
@@ -140,10 +147,24 @@ def _dispatch(args: argparse.Namespace) -> int:
         "add-operator": _add_operator,
         "simulate": _simulate,
         "self-test": _self_test,
+        "backup": _backup,
         "screenshot": _screenshot,
         "gui": _gui,
     }
     return handlers[args.command or "gui"](args)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from app.bootstrap import backup_station, verify_ledger_read_only  # noqa: PLC0415
+
+    settings = _settings(args)
+    if args.out.exists():
+        print(f"itad-station: {args.out} already exists; name a new folder", file=sys.stderr)
+        return EXIT_USER_ERROR
+    out = backup_station(settings.data_dir, args.out)
+    report = verify_ledger_read_only(out)
+    print(f"Backed up {settings.data_dir} to {out}: {report.summary()}")
+    return EXIT_OK if report.ok else EXIT_LEDGER_BROKEN
 
 
 def _pages(_args: argparse.Namespace) -> int:

@@ -146,15 +146,29 @@ def _online_backup(path: Path, revision: str) -> Path:
     """Copy the live database with SQLite's online backup API before a migration."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.parent / "backups" / f"station-before-migration-from-{revision}-{stamp}.sqlite3"
+    backup_database(path, target)
+    return target
+
+
+def backup_database(source: Path, target: Path) -> None:
+    """Copy a station database with SQLite's online backup API: consistent even while a
+    station writes to it (the copy is a snapshot of one committed state). ``target`` must not
+    exist yet; the copy is made under a temporary name and renamed when complete."""
+    if target.exists():
+        raise FileExistsError(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = sqlite3.connect(path)
-    dest = sqlite3.connect(target)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(f"{source.as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    dest = sqlite3.connect(partial)
     try:
-        source.backup(dest)
+        src.backup(dest)
+        # A self-contained file: no WAL beside it, so copying it elsewhere is safe.
+        dest.execute("PRAGMA journal_mode=DELETE")
     finally:
         dest.close()
-        source.close()
-    return target
+        src.close()
+    partial.replace(target)
 
 
 def _migrate(path: Path) -> None:
