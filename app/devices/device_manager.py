@@ -14,14 +14,18 @@ import threading
 from collections.abc import Callable, Sequence
 
 from app.devices.port_enumeration import list_serial_ports
-from app.devices.port_worker import PortWorker
+from app.devices.port_worker import PortWorker, describe_open_failure
+from app.devices.reader_probe import probe_reader
 from app.domain.devices import (
     DeviceConfig,
     DeviceEvent,
+    DeviceKind,
     DeviceState,
     DeviceStatus,
     PortCandidate,
+    PortUnavailable,
 )
+from drivers.errors import DeviceDisconnected
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +41,10 @@ class DeviceManager:
         *,
         worker_factory: WorkerFactory = PortWorker,
         enumerate_ports: Callable[[], list[PortCandidate]] = list_serial_ports,
+        probe: Callable[[str], DeviceKind | None] = probe_reader,
     ) -> None:
         self._sink = sink
+        self._probe = probe
         self._worker_factory = worker_factory
         self._enumerate = enumerate_ports
         self._lock = threading.Lock()
@@ -58,6 +64,24 @@ class DeviceManager:
     def available_ports(self) -> list[PortCandidate]:
         """Serial ports on this computer (enumeration may take a moment: not on the GUI thread)."""
         return self._enumerate()
+
+    def identify(self, port: str) -> DeviceKind | None:
+        """Ask the reader on ``port`` which RFID protocol it speaks (blocking, up to about a
+        second: not on the GUI thread). ``None``: neither protocol answered (a barcode scanner,
+        a wrong baud rate or no device). Raises :class:`PortUnavailable` naming the port when it
+        belongs to a running device or cannot be opened."""
+        with self._lock:
+            owner = next((c.name for c in self._configs if c.port == port), None)
+        if owner is not None:
+            raise PortUnavailable(
+                reason=f"Port {port} is in use by the device '{owner}'; remove it first, "
+                "or identify another port."
+            )
+        try:
+            return self._probe(port)
+        except DeviceDisconnected as exc:
+            _state, message = describe_open_failure(port, exc)
+            raise PortUnavailable(reason=message) from exc
 
     def configure(self, configs: Sequence[DeviceConfig]) -> None:
         """Run exactly ``configs``: unchanged devices keep their worker (and connection),

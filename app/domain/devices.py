@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, UserFacingError
 
 
 class DeviceKind(enum.StrEnum):
@@ -229,3 +229,10 @@ class PortCandidate:
         if self.vid is not None and self.pid is not None:
             parts.append(f"{self.vid:04X}:{self.pid:04X}")
         return " — ".join(parts)
+
+
+class PortUnavailable(UserFacingError):
+    """A port could not be used for an operator's request; ``reason`` names the port."""
+
+    code = "device.port_unavailable"
+    template = "{reason}"

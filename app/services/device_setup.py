@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.domain.devices import DeviceConfig, DeviceStatus, PortCandidate
+from app.domain.devices import DeviceConfig, DeviceKind, DeviceStatus, PortCandidate
 from app.domain.errors import DuplicateRecord
 from app.domain.roles import Permission
 from app.services.ports import DeviceControl, DeviceSettingsStore, PermissionGate
@@ -35,6 +35,12 @@ class DeviceSetupService:
 
     def available_ports(self) -> list[PortCandidate]:
         return self._control.available_ports()
+
+    def identify(self, port: str) -> DeviceKind | None:
+        """Which RFID reader protocol answers on ``port`` (``None``: no reader answered).
+        Blocks for up to about a second; needs ``CHANGE_SETTINGS`` like every device change."""
+        self._operators.require(Permission.CHANGE_SETTINGS)
+        return self._control.identify(port)
 
     def may_configure(self) -> bool:
         operator = self._operators.current

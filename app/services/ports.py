@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from app.domain.audit import LedgerEntry, LedgerFilter
-from app.domain.devices import DeviceConfig, DeviceStatus, PortCandidate
+from app.domain.devices import DeviceConfig, DeviceKind, DeviceStatus, PortCandidate
 from app.domain.roles import Operator, Permission
 from app.ledger.chain import ChainHead, EventDraft
 from app.ledger.envelope import Envelope
@@ -51,6 +51,8 @@ class DeviceControl(Protocol):
     def available_ports(self) -> list[PortCandidate]: ...
 
     def configure(self, configs: Sequence[DeviceConfig]) -> None: ...
+
+    def identify(self, port: str) -> DeviceKind | None: ...
 
 
 class DeviceSettingsStore(Protocol):

@@ -3,15 +3,17 @@ URL), baud rate, terminator (scanners) and RSSI threshold (readers)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -25,7 +27,9 @@ from app.domain.devices import (
     PortCandidate,
     Terminator,
 )
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, UserFacingError
+from app.ui.error_display import show_error
+from app.ui.task_runner import TaskRunner
 
 NO_GATE = -121  # the spin box's minimum shows "No gate"
 
@@ -39,6 +43,8 @@ class DeviceDialog(QDialog):
         *,
         config: DeviceConfig | None = None,
         taken_names: Sequence[str] = (),
+        identify: Callable[[str], DeviceKind | None] | None = None,
+        runner: TaskRunner | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -48,6 +54,8 @@ class DeviceDialog(QDialog):
         self._ports = list(ports)
         self._taken = {n for n in taken_names if config is None or n != config.name}
         self._original = config
+        self._identify = identify
+        self._runner = runner
 
         self.name_edit = QLineEdit(config.name if config else "")
         self.name_edit.setPlaceholderText("e.g. Bench 3 scanner")
@@ -85,7 +93,15 @@ class DeviceDialog(QDialog):
         form = QFormLayout()
         form.addRow("Name", self.name_edit)
         form.addRow("Kind", self.kind_combo)
-        form.addRow("Port", self.port_combo)
+        # RFID readers hide behind generic USB bridges: ask the device which protocol it speaks.
+        self.identify_button = QPushButton("Identify reader")
+        self.identify_button.setToolTip("Send each RFID protocol's version command to the port")
+        self.identify_button.setEnabled(identify is not None and runner is not None)
+        self.identify_button.clicked.connect(self._on_identify_button_clicked)
+        port_row = QHBoxLayout()
+        port_row.addWidget(self.port_combo, 1)
+        port_row.addWidget(self.identify_button)
+        form.addRow("Port", port_row)
         form.addRow("", self.ports_note)
         form.addRow("Baud rate", self.baud_combo)
         form.addRow("Scan ends with", self.terminator_combo)
@@ -165,6 +181,41 @@ class DeviceDialog(QDialog):
             usb_pid=usb.pid if usb else (original.usb_pid if original else None),
             usb_serial=usb.serial_number if usb else (original.usb_serial if original else ""),
         )
+
+    def _on_identify_button_clicked(self) -> None:
+        port = self._port()
+        if not port:
+            self.message.setText("Port: choose or type a port first.")
+            return
+        if self._identify is None or self._runner is None:
+            return
+        identify = self._identify
+        self.identify_button.setEnabled(False)
+        self.message.setText(f"Asking the device on {port}…")
+        self._runner.run(
+            lambda: identify(port),
+            lambda kind: self._on_identified(port, kind),
+            self._on_identify_failed,
+        )
+
+    def _on_identified(self, port: str, kind: DeviceKind | None) -> None:
+        self.identify_button.setEnabled(True)
+        if kind is None:
+            self.message.setText(
+                f"No RFID reader answered on {port}. For a barcode scanner, choose the kind "
+                "yourself; for a reader, check its power and baud rate."
+            )
+            return
+        self.kind_combo.setCurrentIndex(list(DeviceKind).index(kind))
+        self.message.setText(f"Found: {kind.title} on {port}.")
+
+    def _on_identify_failed(self, exc: BaseException) -> None:
+        self.identify_button.setEnabled(True)
+        if isinstance(exc, UserFacingError):
+            self.message.setText(exc.message)
+            return
+        self.message.setText("")
+        show_error(self, exc, doing="identifying the reader")
 
     def _on_buttons_accepted(self) -> None:
         try:

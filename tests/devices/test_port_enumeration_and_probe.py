@@ -6,9 +6,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from app.devices.device_manager import DeviceManager
 from app.devices.port_enumeration import find_port_for, list_serial_ports, vendor_of
 from app.devices.reader_probe import probe_reader
-from app.domain.devices import DeviceConfig, DeviceKind
+from app.domain.devices import DeviceConfig, DeviceKind, PortUnavailable
 from drivers.simulators.barcode_scanner import FakeBarcodeScanner
 from drivers.simulators.rfid_readers import FakeMercuryReader, FakeR2000Reader
 
@@ -92,3 +95,31 @@ def test_probe_identifies_mercury_r2000_and_nothing() -> None:
         assert probe_reader(r2000.device_path) is DeviceKind.R2000
     with FakeBarcodeScanner([]) as silent:
         assert probe_reader(silent.device_path, timeout_s=0.1) is None
+
+
+def test_manager_identifies_a_reader_on_a_free_port_and_names_busy_or_missing_ports(
+    tmp_path: Path,
+) -> None:
+    events: list[object] = []
+    manager = DeviceManager(events.append)
+    try:
+        with FakeR2000Reader([]) as r2000:
+            assert manager.identify(r2000.device_path) is DeviceKind.R2000
+        missing = str(tmp_path / "ttyNOPE")
+        with pytest.raises(PortUnavailable) as caught:
+            manager.identify(missing)
+        assert caught.value.message == f"Port {missing} not found — is the device plugged in?"
+        with FakeMercuryReader([]) as mercury:
+            manager.configure(
+                [
+                    DeviceConfig(
+                        name="Dock reader", kind=DeviceKind.MERCURY, port=mercury.device_path
+                    )
+                ]
+            )
+            with pytest.raises(PortUnavailable) as busy:
+                manager.identify(mercury.device_path)
+            assert "is in use by the device 'Dock reader'" in busy.value.message
+            manager.configure([])
+    finally:
+        manager.close()

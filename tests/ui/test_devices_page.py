@@ -259,3 +259,20 @@ def test_devices_page_screenshot_shows_live_demo_devices(
     finally:
         device_manager.close()
         demo.close()
+
+
+def test_identify_button_asks_the_device_and_sets_the_kind(qtbot) -> None:
+    runner = TaskRunner()
+    answers = {"/dev/ttyUSB7": DeviceKind.MERCURY, "/dev/ttyUSB8": None}
+    dialog = DeviceDialog([], identify=answers.__getitem__, runner=runner)
+    qtbot.addWidget(dialog)
+    dialog.port_combo.setCurrentText("/dev/ttyUSB7")
+    dialog.identify_button.click()
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("Found"), timeout=WAIT_MS)
+    assert dialog.message.text() == f"Found: {DeviceKind.MERCURY.title} on /dev/ttyUSB7."
+    assert dialog.kind_combo.currentData() == DeviceKind.MERCURY
+    dialog.port_combo.setCurrentText("/dev/ttyUSB8")
+    dialog.identify_button.click()
+    qtbot.waitUntil(lambda: dialog.message.text().startswith("No RFID"), timeout=WAIT_MS)
+    assert dialog.identify_button.isEnabled()
+    runner.shutdown()

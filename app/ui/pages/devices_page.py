@@ -225,6 +225,8 @@ class DevicesPage(QWidget):
             ports,
             config=config,
             taken_names=[c.name for c in self._setup.configs()],
+            identify=self._setup.identify,
+            runner=self._runner,
             parent=self,
         )
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.config is None:
