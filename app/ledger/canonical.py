@@ -2,23 +2,21 @@
 
 Ledger values are restricted to what every language encodes identically: objects with string
 keys, arrays, strings, booleans, null and integers within ±(2**53 - 1). No floats. Within that
-domain, ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` produces exactly
-the RFC 8785 bytes, except for object keys outside the Basic Multilingual Plane (RFC 8785 sorts
-by UTF-16 code units), which :func:`check_canonical_domain` refuses. That equivalence is tested
-against the ``rfc8785`` reference implementation; the fast path matters because verification
-re-encodes every event.
+domain, compact JSON with sorted keys and raw UTF-8 (orjson with ``OPT_SORT_KEYS``, or
+``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``) is exactly the
+RFC 8785 text, except for object keys outside the Basic Multilingual Plane (RFC 8785 sorts by
+UTF-16 code units), which :func:`check_canonical_domain` refuses. That equivalence is tested
+against the ``rfc8785`` reference implementation. orjson is used because verification re-encodes
+every event: it is about ten times faster than the standard library here.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-MAX_SAFE_INTEGER = 2**53 - 1
+import orjson
 
-_dumps = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-).encode
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 class NotCanonicalizable(ValueError):
@@ -78,4 +76,12 @@ def canonical_json(value: Any) -> bytes:
     Callers creating new events call :func:`check_canonical_domain` first; the verifier calls
     this directly on stored values (a stored value outside the domain simply fails its hash).
     """
-    return _dumps(value).encode("utf-8")
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError as exc:  # orjson.JSONEncodeError: a value JSON cannot hold
+        raise NotCanonicalizable(str(exc)) from exc
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse stored JSON text (the inverse of :func:`canonical_json` for ledger values)."""
+    return orjson.loads(text)

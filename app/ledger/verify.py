@@ -7,7 +7,6 @@ later the server and an auditor tool: it takes plain rows, not database objects.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from itertools import islice
 from typing import NamedTuple
 
 from app.ledger import GENESIS_PREV_HASH
+from app.ledger.canonical import parse_json
 from app.ledger.envelope import body_dict, digest_of
 from app.ledger.keys import verify_signature
 
@@ -164,8 +164,8 @@ def _body(row: LedgerRow) -> dict[str, object]:
         operator_id=row.operator_id,
         type_=row.type,
         schema_version=row.schema_version,
-        payload=json.loads(row.payload_json),
-        refs=json.loads(row.refs_json),
+        payload=parse_json(row.payload_json),
+        refs=parse_json(row.refs_json),
         prev_hash=row.prev_hash,
     )
 
