@@ -25,20 +25,37 @@ from app.ledger.chain import Sealer
 from app.ledger.hlc import HlcTimestamp, HybridLogicalClock
 from app.ledger.keys import StationKey
 from app.ledger.verify import VerifyReport, verify_rows
+from app.services.custody import CustodyService
 from app.services.custody_log import CustodyLogService
-from app.services.demo_data import DEMO_MANIFEST_SERIALS, DEMO_OPERATORS, seed_demo_data
+from app.services.demo_data import (
+    DEMO_OPERATORS,
+    DEMO_SCAN_VALUES,
+    DEMO_WIPED_SERIALS,
+    seed_demo_data,
+    seed_demo_wipes,
+)
 from app.services.device_setup import DeviceSetupService
+from app.services.grading import GradingService, RubricCatalog
 from app.services.operators import OperatorService
+from app.services.receiving import ReceivingService, ReportContext
 from app.services.station_info import StationInfo
 from app.services.station_setup import ensure_initialized
+from app.services.sync import SyncService
+from app.storage.blob_store import BlobStore
 from app.storage.database import StationDatabase, open_read_only_engine, open_station_database
 from app.storage.event_store import EventStore
+from app.storage.grading_repository import GradingRepository
 from app.storage.projector import Projector
+from app.storage.receiving_repository import ReceivingRepository
 from app.storage.repositories import (
     LedgerReader,
     OperatorRepository,
     StationMetaRepository,
 )
+from app.storage.sync_store import SqliteSyncStore
+from app.sync.client import SyncClient
+from app.sync.engine import SyncEngine
+from app.sync.worker import SyncWorker
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,9 +64,11 @@ if TYPE_CHECKING:
 
     from app.ui.device_event_bridge import DeviceEventBridge
     from app.ui.main_window import MainWindow
+    from app.ui.pages.grading_page import GradingPage
     from app.ui.task_runner import TaskRunner
 
 KEY_FILE_NAME = "station.key"
+BLOBS_DIR_NAME = "blobs"
 #: Demo scanner pace: slow enough to watch, in the window; quick for a screenshot.
 DEMO_SCAN_INTERVAL_S = 2.5
 SCREENSHOT_SCAN_INTERVAL_S = 0.3
@@ -66,10 +85,18 @@ class Station:
     events: EventStore
     operators: OperatorService
     custody_log: CustodyLogService
+    receiving: ReceivingService
+    custody: CustodyService
     demo: bool = False
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2), repr=False)
+    # Wired by ``open_station`` once the station exists (see ``_wire_sync``).
+    sync_worker: SyncWorker | None = None
+    sync: SyncService | None = None
+    grading: GradingService | None = None
 
     def close(self) -> None:
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
         self._pool.shutdown(wait=True)
         self.database.close()
 
@@ -101,6 +128,19 @@ def open_station(settings: Settings, *, demo: bool = False) -> Station:
         custody_log = CustodyLogService(
             ledger, operators, key.public_key, station_id, verify_executor=pool
         )
+        receiving_reader = ReceivingRepository(database.engine)
+        receiving = ReceivingService(
+            events,
+            receiving_reader,
+            BlobStore(data_dir / BLOBS_DIR_NAME),
+            operators,
+            report_context=ReportContext(
+                station_name=settings.station_name, facility_id=facility_id
+            ),
+        )
+        custody = CustodyService(
+            events, receiving_reader, operators, OperatorRepository(database.engine)
+        )
         ensure_initialized(
             events,
             station_name=settings.station_name,
@@ -115,15 +155,55 @@ def open_station(settings: Settings, *, demo: bool = False) -> Station:
             events=events,
             operators=operators,
             custody_log=custody_log,
+            receiving=receiving,
+            custody=custody,
             demo=demo,
             _pool=pool,
         )
+        _wire_sync(station, hlc)
+        station.grading = _grading_service(station)
     except BaseException:
         database.close()
         raise
     if demo and OperatorRepository(database.engine).count() == 0:
         seed_demo_data(events, operators)
+        reader = GradingRepository(database.engine)
+        wiped = [reader.find_asset(serial) for serial in DEMO_WIPED_SERIALS]
+        seed_demo_wipes(events, operators, [a.asset_id for a in wiped if a is not None])
     return station
+
+
+def _grading_service(station: Station) -> GradingService:
+    """Grading over the station's ledger, with the bundled rubrics and blobs under data_dir."""
+    from app.resource_files import ResourcesMissing, resource_path  # noqa: PLC0415
+
+    try:
+        rubrics_dir: Path | None = resource_path("rubrics")
+    except ResourcesMissing:
+        rubrics_dir = None  # only published rubrics; the Grading page says none match
+    reader = GradingRepository(station.database.engine)
+    return GradingService(
+        station.events,
+        reader,
+        BlobStore(station.settings.data_dir / BLOBS_DIR_NAME),
+        station.operators,
+        RubricCatalog(rubrics_dir, reader),
+    )
+
+
+def _wire_sync(station: Station, hlc: HybridLogicalClock) -> None:
+    """The sync engine and its worker (not started: ``run_gui`` starts it)."""
+    store = SqliteSyncStore(station.database.engine)
+    engine = SyncEngine(
+        store,
+        station.key,
+        station.station_id,
+        client_factory=SyncClient,
+        hlc=hlc,
+        server_url_override=station.settings.server_url,
+    )
+    station.sync_worker = SyncWorker(engine, store, station_name=station.settings.station_name)
+    station.sync = SyncService(station.sync_worker, station.operators)
 
 
 @dataclass
@@ -156,7 +236,7 @@ def start_devices(
     manager = DeviceManager(sink)
     simulated: SimulatedDevices | None = None
     if station.demo:
-        simulated = start_demo_devices(DEMO_MANIFEST_SERIALS, scan_interval_s=demo_scan_interval_s)
+        simulated = start_demo_devices(DEMO_SCAN_VALUES, scan_interval_s=demo_scan_interval_s)
         configs = simulated.configs
         store = DeviceSettingsFile(station.settings.data_dir / "demo-config.toml")
     else:
@@ -281,6 +361,8 @@ def run_gui(settings: Settings, *, demo: bool = False) -> int:
 
     window.sign_out_completed.connect(ask_sign_in)
     window.show()
+    if station.sync_worker is not None:
+        station.sync_worker.start()
     ask_sign_in()
     code = app.exec() if window.isVisible() else 0
     app.removeEventFilter(wedge)
@@ -323,6 +405,8 @@ def screenshot(
         window.resize(*size)
         window.show()
         window.set_operator(operator)
+        if station.sync_worker is not None:
+            station.sync_worker.start()  # real sync state (and a real sync, when enrolled)
         window.show_page(page)
         deadline = time.monotonic() + 15
         while (
@@ -330,6 +414,8 @@ def screenshot(
         ) and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.01)
+        if demo and page == "grading" and window.grading_page is not None:
+            _show_grading_in_progress(app, runner, window.grading_page)
         app.processEvents()
         out.parent.mkdir(parents=True, exist_ok=True)
         if not window.grab().save(str(out), "PNG"):
@@ -358,7 +444,39 @@ def _main_window(
         runner,
         devices=devices.setup,
         device_events=bridge,
+        sync=station.sync,
+        receiving=station.receiving,
+        custody=station.custody,
+        samples_dir=_samples_dir(),
+        grading=station.grading,
     )
+
+
+def _samples_dir() -> Path | None:
+    """The sample manifests a newcomer can import (``resources/samples``), if shipped."""
+    from app.resource_files import ResourcesMissing, resource_path  # noqa: PLC0415
+
+    try:
+        path = resource_path("samples")
+    except ResourcesMissing:
+        return None
+    return path if path.is_dir() else None
+
+
+def _show_grading_in_progress(app: QApplication, runner: TaskRunner, page: GradingPage) -> None:
+    """For a screenshot: a wiped demo laptop scanned and half graded by keyboard."""
+    from PySide6.QtCore import Qt  # noqa: PLC0415
+    from PySide6.QtTest import QTest  # noqa: PLC0415
+
+    page.look_up(DEMO_WIPED_SERIALS[0])
+    deadline = time.monotonic() + 10
+    while (runner.pending or page.checklist.rowCount() == 0) and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    view = page.checklist_view
+    QTest.keyClicks(view, "PPPPPPPP87")  # eight passes, then battery health 87 %
+    QTest.keyClick(view, Qt.Key.Key_Return)
+    QTest.keyClicks(view, "PFB")  # AC adapter pass, USB fail, cosmetic B
 
 
 def _devices_settled(window: MainWindow, demo: bool) -> bool:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app import __version__
+from app.cli_sync import HANDLERS as SYNC_HANDLERS
+from app.cli_sync import add_sync_commands
 from app.config import Settings, load_settings
 from app.domain.errors import UserFacingError
 from app.domain.roles import Role
@@ -114,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=2.0,
         help="seconds between scans, or how long each group of tags stays in the field (2.0)",
     )
+    add_sync_commands(sub, _add_data_dir)
     return parser
 
 
@@ -150,6 +153,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "backup": _backup,
         "screenshot": _screenshot,
         "gui": _gui,
+        **SYNC_HANDLERS,
     }
     return handlers[args.command or "gui"](args)
 

@@ -8,6 +8,8 @@ import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from app.cli import build_parser
+from app.cli_sync import ENV_ADMIN_TOKEN, ENV_DATABASE_URL
 from app.devices.port_enumeration import KNOWN_VENDORS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,3 +64,21 @@ def test_pyinstaller_spec_ships_resources_and_migrations():
     assert '(str(ROOT / "resources"), "resources")' in spec
     assert '"app/storage/migrations"' in spec
     assert (ROOT / "app" / "storage" / "migrations" / "env.py").is_file()
+
+
+def test_server_unit_uses_flags_and_variables_the_server_reads():
+    unit = (ROOT / "packaging" / "server" / "itad-station-server.service").read_text()
+    env = (ROOT / "packaging" / "server" / "itad-station-server.env").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    words = exec_start.removeprefix("ExecStart=").split()
+    assert words[1] == "server"
+    server_help = build_parser()._subparsers._group_actions[0].choices["server"].format_help()
+    for flag in (w for w in words if w.startswith("--")):
+        assert flag in server_help
+    assigned = {
+        line.split("=", 1)[0] for line in env.splitlines() if "=" in line and line[0] != "#"
+    }
+    for name in (ENV_DATABASE_URL, ENV_ADMIN_TOKEN):
+        assert name in assigned
+    for variable in re.findall(r"\$\{(\w+)\}", exec_start):
+        assert variable in assigned

@@ -85,6 +85,9 @@ class ManifestLine(BaseModel):
     model: str = ""
     device_type: str = ""
     quantity: Annotated[int, Field(ge=1)] = 1
+    epc: str = ""
+    weight_g: Annotated[int, Field(ge=0)] = 0
+    customer_ref: str = ""
 
 
 class ManifestImported(Payload):
@@ -96,12 +99,30 @@ class ManifestImported(Payload):
     source_name: NonEmpty
     source_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     lines: tuple[ManifestLine, ...]
+    # Large manifests continue in ``manifest.lines_added`` events of the same transaction.
+    total_lines: Annotated[int, Field(ge=0)] = 0
+    # Manifest field → the file's column header, as the operator confirmed it (remembered per
+    # customer for the next import).
+    column_mapping: dict[str, str] = Field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"Manifest {self.manifest_id} for job {self.job_id} imported from "
-            f"{self.source_name} ({len(self.lines)} lines)"
+            f"{self.source_name} ({max(self.total_lines, len(self.lines))} lines)"
         )
+
+
+class ManifestLinesAdded(Payload):
+    """A further chunk of a large manifest's lines, appended with its ``manifest.imported``."""
+
+    event_type = "manifest.lines_added"
+    manifest_id: NonEmpty
+    lines: tuple[ManifestLine, ...]
+
+    def summary(self) -> str:
+        first = self.lines[0].line_no if self.lines else 0
+        last = self.lines[-1].line_no if self.lines else 0
+        return f"Manifest {self.manifest_id}: lines {first} to {last}"
 
 
 class AssetReceived(Payload):
@@ -117,6 +138,141 @@ class AssetReceived(Payload):
     make: str = ""
     model: str = ""
     scan_source: NonEmpty
+    epc: str = ""
+    matched_by: str = ""  # serial, asset_tag, epc; empty: not on the manifest
+    scanned_value: str = ""
+
+
+class AssetDescribed(Payload):
+    """Quick capture of an item's identity (an unmanifested item, or a corrected label)."""
+
+    event_type = "asset.described"
+    summary_template = "{asset_id} described: {device_type} {make} {model}, serial {serial}"
+    asset_id: NonEmpty
+    serial: str = ""
+    asset_tag: str = ""
+    device_type: str = ""
+    make: str = ""
+    model: str = ""
+
+
+class ScanFlagged(Payload):
+    """A scan that received nothing: not on the manifest (until captured as an extra), already
+    received, or another job's item. Kept so that no scan is lost and duplicates and wrong-job
+    items surface in reconciliation."""
+
+    event_type = "receiving.scan_flagged"
+    summary_template = "Scan {value!r} for job {job_id}: {outcome}"
+    job_id: NonEmpty
+    value: NonEmpty
+    outcome: Annotated[
+        str, StringConstraints(pattern=r"^(not_on_manifest|already_received|other_job)$")
+    ]
+    scan_source: NonEmpty
+    asset_id: str = ""
+    other_job_id: str = ""
+
+
+class ScanVoided(Payload):
+    """Undo of a receiving scan: a correcting event; the voided event stays in the ledger."""
+
+    event_type = "receiving.scan_voided"
+    summary_template = "Receipt of {asset_id} (job {job_id}) voided: {reason}"
+    job_id: NonEmpty
+    asset_id: NonEmpty
+    voided_event_id: NonEmpty
+    reason: NonEmpty
+
+
+class ContainerSeal(BaseModel):
+    """A container at a handoff: its ID, its seal, and whether the seal was intact."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    container_id: NonEmpty
+    seal_number: str = ""
+    bol_seal_number: str = ""
+    seal_intact: bool = True
+    photo_sha256: str = ""
+
+
+class InboundHandoff(Payload):
+    """Carrier → facility at the dock (custody kind ``DOCK_RECEIVE``)."""
+
+    event_type = "custody.inbound_received"
+    kind: NonEmpty = "DOCK_RECEIVE"
+    job_id: NonEmpty
+    carrier: NonEmpty
+    driver_name: NonEmpty
+    driver_id_method: NonEmpty
+    driver_id_ref: str = ""
+    vehicle_id: str = ""
+    bol_number: NonEmpty
+    received_by: NonEmpty
+    location: str = ""
+    containers: tuple[ContainerSeal, ...] = ()
+    piece_count_declared: Count = 0
+    piece_count_observed: Count = 0
+    weight_declared_g: Count = 0
+    weight_observed_g: Count = 0
+    photos: tuple[str, ...] = ()
+    driver_signature_sha256: str = ""
+    receiver_signature_sha256: str = ""
+    exceptions: tuple[str, ...] = ()
+    notes: str = ""
+
+    @property
+    def container_ids(self) -> tuple[str, ...]:
+        return tuple(c.container_id for c in self.containers)
+
+    def summary(self) -> str:
+        broken = sum(1 for c in self.containers if not c.seal_intact)
+        return (
+            f"DOCK_RECEIVE: {self.carrier} (driver {self.driver_name}, BOL {self.bol_number}) → "
+            f"{self.received_by}, {len(self.containers)} container(s)"
+            + (f", {broken} seal(s) broken" if broken else "")
+            + f", {self.piece_count_observed}/{self.piece_count_declared} pieces"
+        )
+
+
+class DiscrepancyRaised(Payload):
+    event_type = "receiving.discrepancy_raised"
+    summary_template = "Discrepancy {code} on job {job_id}: {note}"
+    discrepancy_id: NonEmpty
+    job_id: NonEmpty
+    code: NonEmpty
+    manifest_id: str = ""
+    line_no: Annotated[int, Field(ge=0)] = 0
+    asset_id: str = ""
+    container_id: str = ""
+    note: str = ""
+    photos: tuple[str, ...] = ()
+
+
+class ClosedDiscrepancy(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    code: NonEmpty
+    line_no: Annotated[int, Field(ge=0)] = 0
+    identifier: str = ""
+    asset_id: str = ""
+    status: NonEmpty = "open"
+    resolution: str = ""
+    note: str = ""
+
+
+class ReceivingClosed(Payload):
+    event_type = "receiving.closed"
+    summary_template = (
+        "Receiving closed for job {job_id}: {received} received of {expected} expected, "
+        "{missing} missing, {extra} extra"
+    )
+    job_id: NonEmpty
+    expected: Count
+    received: Count
+    missing: Count
+    extra: Count
+    discrepancies: tuple[ClosedDiscrepancy, ...] = ()
+    report_pdf_sha256: str = ""
+    report_csv_sha256: str = ""
 
 
 class CustodyTransferred(Payload):
@@ -128,6 +284,10 @@ class CustodyTransferred(Payload):
     asset_ids: tuple[NonEmpty, ...] = ()
     container_ids: tuple[NonEmpty, ...] = ()
     location: str = ""
+    # Operator-to-operator handoffs: both parties by ID, and how the receiver confirmed.
+    from_operator_id: str = ""
+    to_operator_id: str = ""
+    identity_check: str = ""
 
     @property
     def item_count(self) -> int:
@@ -142,6 +302,76 @@ class CustodyTransferred(Payload):
         )
 
 
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class CheckAnswer(BaseModel):
+    """One checklist item of a grade: result (pass/fail/not_tested/not_applicable) and, for a
+    measured item, its value (e.g. battery health in %)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    code: NonEmpty
+    result: Annotated[str, StringConstraints(pattern=r"^(pass|fail|not_tested|not_applicable)$")]
+    value: int | None = None
+
+
+class GradePhoto(BaseModel):
+    """A photo kept content-addressed in the blob store; ``defect_code`` empty: general."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    sha256: Sha256Hex
+    defect_code: str = ""
+    file_name: str = ""
+
+
+class AssetGraded(Payload):
+    """A grade on two axes (cosmetic, functional) and a disposition, with the rubric's
+    suggestion beside what the grader chose. A re-grade names the grade it supersedes."""
+
+    event_type = "asset.graded"
+    asset_id: NonEmpty
+    rubric_id: NonEmpty
+    rubric_version: Annotated[int, Field(ge=1)]
+    cosmetic_scale: NonEmpty
+    cosmetic_grade: NonEmpty
+    functional_scale: NonEmpty
+    functional_grade: NonEmpty
+    disposition: NonEmpty
+    derived_functional_grade: NonEmpty
+    derived_disposition: NonEmpty
+    derivation_rule: str = ""
+    override_reason: str = ""  # set when the grader changed the suggestion
+    answers: tuple[CheckAnswer, ...]
+    defects: tuple[NonEmpty, ...] = ()
+    photos: tuple[GradePhoto, ...] = ()
+    notes: Annotated[str, StringConstraints(max_length=4000)] = ""
+    supersedes_event_id: str = ""
+
+    def summary(self) -> str:
+        text = (
+            f"{'Re-graded' if self.supersedes_event_id else 'Graded'} {self.asset_id}: "
+            f"cosmetic {self.cosmetic_grade}, functional {self.functional_grade} "
+            f"({self.rubric_id} v{self.rubric_version}) → {self.disposition}"
+        )
+        if self.override_reason:
+            text += f", override: {self.override_reason}"
+        return text
+
+
+class RubricPublished(Payload):
+    """An admin loaded a grading rubric (or a new version of one). ``body`` is the validated
+    rubric data; rubrics become server reference data when sync carries them."""
+
+    event_type = "rubric.published"
+    summary_template = "Rubric {rubric_id} v{version} ({title}) published from {source_name}"
+    rubric_id: NonEmpty
+    version: Annotated[int, Field(ge=1)]
+    title: NonEmpty
+    source_name: NonEmpty
+    source_sha256: Sha256Hex
+    body: dict[str, Any]
+
+
 PAYLOAD_TYPES: dict[str, type[Payload]] = {
     cls.event_type: cls
     for cls in (
@@ -151,8 +381,17 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
         OperatorSignedOut,
         CustomerRegistered,
         ManifestImported,
+        ManifestLinesAdded,
         AssetReceived,
+        AssetDescribed,
+        ScanFlagged,
+        ScanVoided,
+        InboundHandoff,
+        DiscrepancyRaised,
+        ReceivingClosed,
         CustodyTransferred,
+        AssetGraded,
+        RubricPublished,
     )
 }
 

@@ -55,6 +55,24 @@ _DEMO_LINES = (
 RECEIVED_COUNT = 8
 #: The serial numbers on the demo manifest: what the demo's fake scanner scans.
 DEMO_MANIFEST_SERIALS: tuple[str, ...] = tuple(line[0] for line in _DEMO_LINES)
+#: Serials on the sample manifest ``resources/samples/acme-pickup-JOB-2026-0043.csv``.
+DEMO_SAMPLE_SERIALS = ("5CG2201KLM", "PF4ABC12", "CZC1234XYZ", "7XK2LM4", "DNPXK1ABCD")
+#: What the demo's fake scanner scans, in a loop: the demo job's four items not yet received
+#: (green, then red once received), one item on no manifest (amber), and items of the sample
+#: manifest (amber before it is imported; green on its job, "other job" on the demo job).
+DEMO_SCAN_VALUES: tuple[str, ...] = (
+    DEMO_MANIFEST_SERIALS[8],
+    DEMO_SAMPLE_SERIALS[0],
+    DEMO_MANIFEST_SERIALS[9],
+    "CNU7160XYZ",
+    DEMO_SAMPLE_SERIALS[1],
+    DEMO_MANIFEST_SERIALS[10],
+    DEMO_SAMPLE_SERIALS[2],
+    DEMO_MANIFEST_SERIALS[11],
+    DEMO_SAMPLE_SERIALS[3],
+    DEMO_SAMPLE_SERIALS[4],
+    DEMO_MANIFEST_SERIALS[0],
+)
 
 
 def seed_demo_data(events: EventAppender, operators: OperatorService) -> None:
@@ -154,6 +172,35 @@ def seed_demo_data(events: EventAppender, operators: OperatorService) -> None:
                     to_party=tech.display_name,
                     asset_ids=tuple(received[:4]),
                     location="Bench 3",
+                ),
+                tech.operator_id,
+            )
+        ]
+    )
+    operators.sign_out(reason="demo set-up")
+
+
+#: The demo laptops whose wipe is recorded (the two HP EliteBooks): gradable to resale.
+DEMO_WIPED_SERIALS = ("5CG1234ABC", "5CG1234ABD")
+
+
+def seed_demo_wipes(
+    events: EventAppender, operators: OperatorService, asset_ids: list[str]
+) -> None:
+    """Demo: a ``SANITIZE_END`` custody event for ``asset_ids`` (the wiped HP laptops), so the
+    grading demo can show resale. Until the sanitization issue records wipe results, that event
+    is what grading's data-bearing check reads (``DataBearingFromCustody``)."""
+    tech_spec = DEMO_OPERATORS[2]
+    tech = operators.sign_in_with_badge(tech_spec.badge, tech_spec.pin)
+    events.append(
+        [
+            draft(
+                CustodyTransferred(
+                    kind="SANITIZE_END",
+                    from_party="Wipe bench 1",
+                    to_party="Grading bench",
+                    asset_ids=tuple(asset_ids),
+                    location="Grading",
                 ),
                 tech.operator_id,
             )

@@ -8,6 +8,7 @@ from typing import Protocol
 from app.domain.audit import LedgerEntry, LedgerFilter
 from app.domain.devices import DeviceConfig, DeviceKind, DeviceStatus, PortCandidate
 from app.domain.roles import Operator, Permission
+from app.domain.sync import Enrolment, SyncStatus
 from app.ledger.chain import ChainHead, EventDraft
 from app.ledger.envelope import Envelope
 from app.ledger.verify import LedgerRow
@@ -68,3 +69,13 @@ class PermissionGate(Protocol):
     def current(self) -> Operator | None: ...
 
     def require(self, permission: Permission) -> Operator: ...
+
+
+class SyncControl(Protocol):
+    """The station's sync worker (``app.sync.worker.SyncWorker``)."""
+
+    def status(self) -> SyncStatus: ...
+
+    def sync_now(self) -> None: ...
+
+    def enrol(self, server_url: str, code: str) -> Enrolment: ...

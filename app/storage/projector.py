@@ -16,7 +16,6 @@ from app.storage import schema
 # A handler projects a run of consecutive events of one type, in seq order.
 Handler = Callable[[Connection, Sequence[Envelope]], None]
 
-_LINE_DEFAULTS = {"serial": "", "asset_tag": "", "make": "", "model": "", "device_type": ""}
 
 # Statements built once: building and cache-keying a statement per event cost more than the
 # rest of the write path together. Bind names carry a ``b_`` prefix because SQLAlchemy reserves
@@ -46,8 +45,100 @@ _INSERT_SUBJECTS = (
 )
 _INSERT_ASSET = (
     "INSERT INTO assets (asset_id, job_id, manifest_id, line_no, serial, asset_tag, device_type, "
-    "make, model, custodian, location, received_seq, last_seq) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "make, model, custodian, location, received_seq, last_seq, epc, matched_by) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_LINES = (
+    "INSERT INTO manifest_lines (manifest_id, line_no, serial, asset_tag, make, model, "
+    "device_type, quantity, epc, weight_g, customer_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_JOB_FROM_MANIFEST = (
+    "INSERT INTO receiving_jobs (job_id, customer_id, status, expected) VALUES (?, ?, 'open', ?) "
+    "ON CONFLICT (job_id) DO UPDATE SET customer_id = excluded.customer_id, "
+    "expected = expected + excluded.expected"
+)
+_ADD_EXPECTED = (
+    "UPDATE receiving_jobs SET expected = expected + ? "
+    "WHERE job_id = (SELECT job_id FROM manifests WHERE manifest_id = ?)"
+)
+_COUNT_RECEIPT = (
+    "INSERT INTO receiving_jobs (job_id, customer_id, status, received, extra) "
+    "VALUES (?, '', 'open', ?, ?) ON CONFLICT (job_id) DO UPDATE SET "
+    "received = received + excluded.received, extra = extra + excluded.extra"
+)
+_UNCOUNT_RECEIPT = (
+    "UPDATE receiving_jobs SET "
+    "received = received - (SELECT count(*) FROM assets WHERE asset_id = ? "
+    "  AND status = 'received' AND manifest_id != '' AND line_no > 0), "
+    "extra = extra - (SELECT count(*) FROM assets WHERE asset_id = ? "
+    "  AND status = 'received' AND NOT (manifest_id != '' AND line_no > 0)) "
+    "WHERE job_id = ?"
+)
+_UPSERT_JOB_INBOUND = (
+    "INSERT INTO receiving_jobs (job_id, customer_id, status, inbound_seq) "
+    "VALUES (?, '', 'open', ?) "
+    "ON CONFLICT (job_id) DO UPDATE SET inbound_seq = excluded.inbound_seq"
+)
+_CLOSE_JOB = (
+    "INSERT INTO receiving_jobs (job_id, customer_id, status, closed_seq) "
+    "VALUES (?, '', 'closed', ?) "
+    "ON CONFLICT (job_id) DO UPDATE SET status = 'closed', closed_seq = excluded.closed_seq"
+)
+_UPSERT_MAPPING = (
+    "INSERT INTO customer_column_mappings (customer_id, mapping, updated_seq) VALUES (?, ?, ?) "
+    "ON CONFLICT (customer_id) DO UPDATE SET mapping = excluded.mapping, "
+    "updated_seq = excluded.updated_seq"
+)
+_UPSERT_CONTAINER = (
+    "INSERT INTO containers (container_id, job_id, seal_number, seal_intact, custodian, "
+    "location, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (container_id) DO UPDATE SET "
+    "job_id = excluded.job_id, seal_number = excluded.seal_number, "
+    "seal_intact = excluded.seal_intact, custodian = excluded.custodian, "
+    "location = excluded.location, last_seq = excluded.last_seq"
+)
+_MOVE_CONTAINER = (
+    "UPDATE containers SET custodian = ?, location = coalesce(?, location), last_seq = ? "
+    "WHERE container_id = ?"
+)
+_DESCRIBE_ASSET = (
+    "UPDATE assets SET serial = ?, asset_tag = ?, device_type = ?, make = ?, model = ?, "
+    "last_seq = ? WHERE asset_id = ?"
+)
+_VOID_ASSET = "UPDATE assets SET status = 'voided', last_seq = ? WHERE asset_id = ?"
+_UNLINK_LINE = "UPDATE manifest_lines SET received_asset_id = NULL WHERE received_asset_id = ?"
+_INSERT_FLAG = (
+    "INSERT INTO scan_flags (seq, job_id, value, outcome, other_job_id) VALUES (?, ?, ?, ?, ?)"
+)
+_INSERT_DISCREPANCY = (
+    "INSERT INTO discrepancies (discrepancy_id, job_id, code, line_no, asset_id, container_id, "
+    "note, raised_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+_INSERT_RUBRIC = (
+    "INSERT INTO rubrics (rubric_id, version, title, source_name, source_sha256, body, "
+    "published_seq) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_GRADE = (
+    "INSERT INTO grade_history (seq, event_id, asset_id, operator_id, device_time, rubric_id, "
+    "rubric_version, cosmetic_scale, cosmetic_grade, functional_scale, functional_grade, "
+    "disposition, derived_functional_grade, derived_disposition, override_reason, defects, "
+    "photo_count, notes, superseded_by, needs_review) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)"
+)
+_CURRENT_GRADE = "SELECT event_id, grade_count FROM asset_grades WHERE asset_id = ?"
+_SUPERSEDE_GRADES = (
+    "UPDATE grade_history SET superseded_by = ? WHERE asset_id = ? AND superseded_by = '' "
+    "AND seq < ?"
+)
+_UPSERT_ASSET_GRADE = (
+    "INSERT INTO asset_grades (asset_id, event_id, seq, rubric_id, rubric_version, "
+    "cosmetic_grade, functional_grade, disposition, overridden, grade_count) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (asset_id) DO UPDATE SET "
+    "event_id = excluded.event_id, seq = excluded.seq, rubric_id = excluded.rubric_id, "
+    "rubric_version = excluded.rubric_version, cosmetic_grade = excluded.cosmetic_grade, "
+    "functional_grade = excluded.functional_grade, disposition = excluded.disposition, "
+    "overridden = excluded.overridden, grade_count = excluded.grade_count"
 )
 
 
@@ -60,8 +151,17 @@ class Projector:
             "operator.enrolled": self._operators_enrolled,
             "customer.registered": self._customers_registered,
             "manifest.imported": self._manifests_imported,
+            "manifest.lines_added": self._manifest_lines_added,
             "asset.received": self._assets_received,
+            "asset.described": self._assets_described,
             "custody.transferred": self._custody_transferred,
+            "custody.inbound_received": self._inbound_received,
+            "receiving.scan_flagged": self._scans_flagged,
+            "receiving.scan_voided": self._scans_voided,
+            "receiving.discrepancy_raised": self._discrepancies_raised,
+            "receiving.closed": self._receiving_closed,
+            "asset.graded": self._assets_graded,
+            "rubric.published": self._rubrics_published,
         }
 
     def apply(self, conn: Connection, envelopes: Iterable[Envelope]) -> None:
@@ -144,13 +244,52 @@ class Projector:
                 for e in run
             ],
         )
-        lines = [
-            {**_LINE_DEFAULTS, "quantity": 1, **line, "manifest_id": e.payload["manifest_id"]}
+        self._insert_lines(conn, run)
+        conn.exec_driver_sql(
+            _UPSERT_JOB_FROM_MANIFEST,
+            [(e.payload["job_id"], e.payload["customer_id"], len(e.payload["lines"])) for e in run],
+        )
+        mappings = [
+            (
+                e.payload["customer_id"],
+                json.dumps(e.payload["column_mapping"], sort_keys=True),
+                e.seq,
+            )
+            for e in run
+            if e.payload.get("column_mapping")
+        ]
+        if mappings:
+            conn.exec_driver_sql(_UPSERT_MAPPING, mappings)
+
+    def _manifest_lines_added(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        self._insert_lines(conn, run)
+        conn.exec_driver_sql(
+            _ADD_EXPECTED,
+            [(len(e.payload["lines"]), e.payload["manifest_id"]) for e in run],
+        )
+
+    @staticmethod
+    def _insert_lines(conn: Connection, run: Sequence[Envelope]) -> None:
+        # Raw driver executemany: a 100,000-line manifest must import in seconds.
+        rows = [
+            (
+                e.payload["manifest_id"],
+                line["line_no"],
+                line.get("serial", ""),
+                line.get("asset_tag", ""),
+                line.get("make", ""),
+                line.get("model", ""),
+                line.get("device_type", ""),
+                line.get("quantity", 1),
+                line.get("epc", ""),
+                line.get("weight_g", 0),
+                line.get("customer_ref", ""),
+            )
             for e in run
             for line in e.payload["lines"]
         ]
-        if lines:
-            conn.execute(insert(schema.manifest_lines), lines)
+        if rows:
+            conn.exec_driver_sql(_INSERT_LINES, rows)
 
     def _assets_received(self, conn: Connection, run: Sequence[Envelope]) -> None:
         conn.exec_driver_sql(
@@ -170,6 +309,8 @@ class Projector:
                     "receiving dock",
                     e.seq,
                     e.seq,
+                    e.payload.get("epc", ""),
+                    e.payload.get("matched_by", ""),
                 )
                 for e in run
             ],
@@ -185,6 +326,11 @@ class Projector:
         ]
         if received_lines:
             conn.execute(_MARK_LINE_RECEIVED, received_lines)
+        counts = []
+        for e in run:
+            on_line = bool(e.payload.get("manifest_id") and e.payload.get("line_no"))
+            counts.append((e.payload["job_id"], int(on_line), int(not on_line)))
+        conn.exec_driver_sql(_COUNT_RECEIPT, counts)
 
     def _custody_transferred(self, conn: Connection, run: Sequence[Envelope]) -> None:
         moves = [
@@ -199,11 +345,165 @@ class Projector:
         ]
         if moves:
             conn.execute(_MOVE_ASSET, moves)
+        container_moves = [
+            (e.payload["to_party"], e.payload.get("location") or None, e.seq, container_id)
+            for e in run
+            for container_id in e.payload.get("container_ids", ())
+        ]
+        if container_moves:
+            conn.exec_driver_sql(_MOVE_CONTAINER, container_moves)
+
+    def _assets_described(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        conn.exec_driver_sql(
+            _DESCRIBE_ASSET,
+            [
+                (
+                    e.payload.get("serial", ""),
+                    e.payload.get("asset_tag", ""),
+                    e.payload.get("device_type", ""),
+                    e.payload.get("make", ""),
+                    e.payload.get("model", ""),
+                    e.seq,
+                    e.payload["asset_id"],
+                )
+                for e in run
+            ],
+        )
+
+    def _inbound_received(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        for e in run:
+            p = e.payload
+            conn.exec_driver_sql(_UPSERT_JOB_INBOUND, (p["job_id"], e.seq))
+            containers = [
+                (
+                    c["container_id"],
+                    p["job_id"],
+                    c.get("seal_number", ""),
+                    bool(c.get("seal_intact", True)),
+                    p["received_by"],
+                    p.get("location", ""),
+                    e.seq,
+                )
+                for c in p.get("containers", ())
+            ]
+            if containers:
+                conn.exec_driver_sql(_UPSERT_CONTAINER, containers)
+
+    def _scans_flagged(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        conn.exec_driver_sql(
+            _INSERT_FLAG,
+            [
+                (
+                    e.seq,
+                    e.payload["job_id"],
+                    e.payload["value"],
+                    e.payload["outcome"],
+                    e.payload.get("other_job_id", ""),
+                )
+                for e in run
+            ],
+        )
+
+    def _scans_voided(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        for e in run:
+            asset_id = e.payload["asset_id"]
+            conn.exec_driver_sql(_UNCOUNT_RECEIPT, (asset_id, asset_id, e.payload["job_id"]))
+            conn.exec_driver_sql(_VOID_ASSET, (e.seq, asset_id))
+            conn.exec_driver_sql(_UNLINK_LINE, (e.payload["asset_id"],))
+
+    def _discrepancies_raised(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        conn.exec_driver_sql(
+            _INSERT_DISCREPANCY,
+            [
+                (
+                    e.payload["discrepancy_id"],
+                    e.payload["job_id"],
+                    e.payload["code"],
+                    e.payload.get("line_no", 0),
+                    e.payload.get("asset_id", ""),
+                    e.payload.get("container_id", ""),
+                    e.payload.get("note", ""),
+                    e.seq,
+                )
+                for e in run
+            ],
+        )
+
+    def _receiving_closed(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        conn.exec_driver_sql(_CLOSE_JOB, [(e.payload["job_id"], e.seq) for e in run])
+
+    def _assets_graded(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        # One event at a time: a re-grade in the same run supersedes the grade before it.
+        for e in run:
+            p = e.payload
+            asset_id = p["asset_id"]
+            current = conn.exec_driver_sql(_CURRENT_GRADE, (asset_id,)).first()
+            # A grade that does not name the current one (two stations graded the same asset,
+            # or a re-grade from a stale screen) is flagged for review, never merged.
+            needs_review = current is not None and p.get("supersedes_event_id", "") != current[0]
+            conn.exec_driver_sql(_SUPERSEDE_GRADES, (e.event_id, asset_id, e.seq))
+            conn.exec_driver_sql(
+                _INSERT_GRADE,
+                (
+                    e.seq,
+                    e.event_id,
+                    asset_id,
+                    e.operator_id,
+                    e.device_time,
+                    p["rubric_id"],
+                    p["rubric_version"],
+                    p["cosmetic_scale"],
+                    p["cosmetic_grade"],
+                    p["functional_scale"],
+                    p["functional_grade"],
+                    p["disposition"],
+                    p["derived_functional_grade"],
+                    p["derived_disposition"],
+                    p.get("override_reason", ""),
+                    json.dumps(list(p.get("defects", ()))),
+                    len(p.get("photos", ())),
+                    p.get("notes", ""),
+                    needs_review,
+                ),
+            )
+            conn.exec_driver_sql(
+                _UPSERT_ASSET_GRADE,
+                (
+                    asset_id,
+                    e.event_id,
+                    e.seq,
+                    p["rubric_id"],
+                    p["rubric_version"],
+                    p["cosmetic_grade"],
+                    p["functional_grade"],
+                    p["disposition"],
+                    bool(p.get("override_reason")),
+                    (current[1] if current is not None else 0) + 1,
+                ),
+            )
+
+    def _rubrics_published(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        conn.exec_driver_sql(
+            _INSERT_RUBRIC,
+            [
+                (
+                    e.payload["rubric_id"],
+                    e.payload["version"],
+                    e.payload["title"],
+                    e.payload["source_name"],
+                    e.payload["source_sha256"],
+                    json.dumps(e.payload["body"], sort_keys=True),
+                    e.seq,
+                )
+                for e in run
+            ],
+        )
 
 
 def _subjects_of(e: Envelope) -> list[tuple[str, str, int]]:
     p = e.payload
-    found: list[tuple[str, str]] = [("operator", e.operator_id)]
+    # Who acted is already indexed on events.operator_id; subjects are what an event is about.
+    found: list[tuple[str, str]] = []
     if e.type == "operator.enrolled":
         found.append(("operator", p["operator_id"]))
     for key, kind in (
@@ -219,6 +519,12 @@ def _subjects_of(e: Envelope) -> list[tuple[str, str, int]]:
     for key, kind in (("asset_ids", "asset"), ("container_ids", "container")):
         for value in p.get(key, ()):
             found.append((kind, value))
+    for container in p.get("containers", ()):
+        if isinstance(container, dict) and container.get("container_id"):
+            found.append(("container", container["container_id"]))
+    container_id = p.get("container_id")
+    if isinstance(container_id, str) and container_id:
+        found.append(("container", container_id))
     return [(kind, value, e.seq) for kind, value in dict.fromkeys(found)]
 
 

@@ -71,6 +71,18 @@ checkpoints_seen = Table(
     Column("received_at", String(40), nullable=False),
 )
 
+# Server-owned reference data (customers, manifests, operators, rubrics, station config) as
+# pulled by cursor: the server's rows verbatim, replaced by newer changes, removed by tombstones.
+reference_rows = Table(
+    "reference_rows",
+    metadata,
+    Column("kind", String(64), nullable=False),
+    Column("row_id", String(200), nullable=False),
+    Column("change_seq", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    PrimaryKeyConstraint("kind", "row_id"),
+)
+
 station_meta = Table(
     "station_meta",
     metadata,
@@ -124,8 +136,13 @@ manifest_lines = Table(
     Column("device_type", String(64), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("received_asset_id", String(64), nullable=True),
+    Column("epc", String(200), nullable=False, server_default=""),
+    Column("weight_g", Integer, nullable=False, server_default="0"),
+    Column("customer_ref", String(200), nullable=False, server_default=""),
     PrimaryKeyConstraint("manifest_id", "line_no"),
     Index("ix_manifest_lines_serial", "serial"),
+    Index("ix_manifest_lines_asset_tag", "asset_tag"),
+    Index("ix_manifest_lines_epc", "epc"),
 )
 
 assets = Table(
@@ -144,7 +161,141 @@ assets = Table(
     Column("location", String(200), nullable=False),
     Column("received_seq", Integer, nullable=False),
     Column("last_seq", Integer, nullable=False),
+    Column("epc", String(200), nullable=False, server_default=""),
+    # received | voided (a receipt undone by a correcting event)
+    Column("status", String(16), nullable=False, server_default="received"),
+    Column("matched_by", String(16), nullable=False, server_default=""),
     Index("ix_assets_serial", "serial"),
+    Index("ix_assets_asset_tag", "asset_tag"),
+    Index("ix_assets_epc", "epc"),
+    Index("ix_assets_job", "job_id"),
+)
+
+# ---- receiving (migration 0004) ----
+
+# One row per job with a manifest: open until a supervisor closes receiving.
+receiving_jobs = Table(
+    "receiving_jobs",
+    metadata,
+    Column("job_id", String(64), primary_key=True),
+    Column("customer_id", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("inbound_seq", Integer, nullable=True),
+    Column("closed_seq", Integer, nullable=True),
+    # Running counters (manifest lines, lines received, extras): a scan never counts 100k rows.
+    Column("expected", Integer, nullable=False, server_default="0"),
+    Column("received", Integer, nullable=False, server_default="0"),
+    Column("extra", Integer, nullable=False, server_default="0"),
+)
+
+containers = Table(
+    "containers",
+    metadata,
+    Column("container_id", String(200), primary_key=True),
+    Column("job_id", String(64), nullable=False),
+    Column("seal_number", String(200), nullable=False),
+    Column("seal_intact", Boolean, nullable=False),
+    Column("custodian", String(200), nullable=False),
+    Column("location", String(200), nullable=False),
+    Column("last_seq", Integer, nullable=False),
+)
+
+discrepancies = Table(
+    "discrepancies",
+    metadata,
+    Column("discrepancy_id", String(64), primary_key=True),
+    Column("job_id", String(64), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("asset_id", String(64), nullable=False),
+    Column("container_id", String(200), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("raised_seq", Integer, nullable=False),
+    Index("ix_discrepancies_job", "job_id"),
+)
+
+# Scans that received nothing (already received / another job's item), by job.
+scan_flags = Table(
+    "scan_flags",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("job_id", String(64), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("other_job_id", String(64), nullable=False),
+    Index("ix_scan_flags_job", "job_id"),
+)
+
+# The column mapping last confirmed for each customer's manifests (JSON: field → header).
+customer_column_mappings = Table(
+    "customer_column_mappings",
+    metadata,
+    Column("customer_id", String(64), primary_key=True),
+    Column("mapping", Text, nullable=False),
+    Column("updated_seq", Integer, nullable=False),
+)
+
+# ---- grading (migration 0005) ----
+
+# Rubric versions an admin published (``rubric.published``); bundled rubrics live in resources/.
+rubrics = Table(
+    "rubrics",
+    metadata,
+    Column("rubric_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("source_name", String(260), nullable=False),
+    Column("source_sha256", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("published_seq", Integer, nullable=False),
+    PrimaryKeyConstraint("rubric_id", "version"),
+)
+
+# Every ``asset.graded`` event, superseded or not: the grade history the Grading page shows.
+grade_history = Table(
+    "grade_history",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("asset_id", String(64), nullable=False),
+    Column("operator_id", String(64), nullable=False),
+    Column("device_time", String(40), nullable=False),
+    Column("rubric_id", String(64), nullable=False),
+    Column("rubric_version", Integer, nullable=False),
+    Column("cosmetic_scale", String(64), nullable=False),
+    Column("cosmetic_grade", String(32), nullable=False),
+    Column("functional_scale", String(64), nullable=False),
+    Column("functional_grade", String(32), nullable=False),
+    Column("disposition", String(32), nullable=False),
+    Column("derived_functional_grade", String(32), nullable=False),
+    Column("derived_disposition", String(32), nullable=False),
+    Column("override_reason", Text, nullable=False),
+    Column("defects", Text, nullable=False),  # JSON list of defect codes
+    Column("photo_count", Integer, nullable=False),
+    Column("notes", Text, nullable=False),
+    # The event id of the re-grade that replaced this grade; "" while it is current.
+    Column("superseded_by", String(36), nullable=False),
+    # True when this grade did not name the grade current before it (e.g. two stations graded
+    # the same asset): flagged for review, never merged.
+    Column("needs_review", Boolean, nullable=False),
+    Index("ix_grade_history_asset", "asset_id"),
+)
+
+# The current grade and disposition per asset (what pallet rules and reports read).
+asset_grades = Table(
+    "asset_grades",
+    metadata,
+    Column("asset_id", String(64), primary_key=True),
+    Column("event_id", String(36), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("rubric_id", String(64), nullable=False),
+    Column("rubric_version", Integer, nullable=False),
+    Column("cosmetic_grade", String(32), nullable=False),
+    Column("functional_grade", String(32), nullable=False),
+    Column("disposition", String(32), nullable=False),
+    Column("overridden", Boolean, nullable=False),
+    Column("grade_count", Integer, nullable=False),
+    Index("ix_asset_grades_disposition", "disposition"),
 )
 
 # Which events concern which subject (asset, container, operator, manifest...): the index the
@@ -158,4 +309,19 @@ event_subjects = Table(
     PrimaryKeyConstraint("subject_kind", "subject_id", "seq"),
 )
 
-PROJECTION_TABLES = (event_subjects, assets, manifest_lines, manifests, customers, operators)
+PROJECTION_TABLES = (
+    event_subjects,
+    asset_grades,
+    grade_history,
+    rubrics,
+    customer_column_mappings,
+    scan_flags,
+    discrepancies,
+    containers,
+    receiving_jobs,
+    assets,
+    manifest_lines,
+    manifests,
+    customers,
+    operators,
+)

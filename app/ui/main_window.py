@@ -3,6 +3,8 @@ station, device status and sync status."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -15,19 +17,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.devices import DeviceState, DeviceStatus
+from app.domain.devices import DeviceScan, DeviceState, DeviceStatus
 from app.domain.roles import Operator
+from app.services.custody import CustodyService
 from app.services.custody_log import CustodyLogService
 from app.services.device_setup import DeviceSetupService
+from app.services.grading import GradingService
 from app.services.operators import OperatorService
+from app.services.receiving import ReceivingService
 from app.services.station_info import StationInfo
+from app.services.sync import SyncService, SyncView
 from app.ui.device_event_bridge import DeviceEventBridge
 from app.ui.error_display import show_error
+from app.ui.io_runner import IoTaskRunner
 from app.ui.page_names import PAGE_NAMES, PAGE_TITLES
 from app.ui.pages.custody_log_page import CustodyLogPage
 from app.ui.pages.devices_page import DevicesPage
+from app.ui.pages.grading_page import GradingPage
 from app.ui.pages.not_built_page import NOT_BUILT, NotBuiltPage
-from app.ui.pages.station_pages import SettingsPage, SyncPage
+from app.ui.pages.receiving_page import ReceivingPage
+from app.ui.pages.station_pages import SettingsPage
+from app.ui.pages.sync_page import SyncPage
 from app.ui.task_runner import TaskRunner
 
 
@@ -45,6 +55,11 @@ class MainWindow(QMainWindow):
         *,
         devices: DeviceSetupService,
         device_events: DeviceEventBridge,
+        sync: SyncService | None = None,
+        receiving: ReceivingService | None = None,
+        custody: CustodyService | None = None,
+        samples_dir: Path | None = None,
+        grading: GradingService | None = None,
     ) -> None:
         super().__init__()
         self._info = info
@@ -57,20 +72,40 @@ class MainWindow(QMainWindow):
 
         self.custody_log_page = CustodyLogPage(custody_log, operators, runner)
         self.devices_page = DevicesPage(devices, device_events, runner)
+        self.receiving_page: ReceivingPage | None = None
+        if receiving is not None and custody is not None:
+            self.io_runner = IoTaskRunner(self)
+            self.receiving_page = ReceivingPage(
+                receiving, custody, runner, self.io_runner, samples_dir=samples_dir
+            )
+            device_events.scan_received.connect(self.receiving_page.on_device_scan)
+            device_events.tag_observed.connect(self.receiving_page.on_tag_event)
+        self.grading_page = self._grading_page(grading, runner, device_events)
         self.pages: dict[str, QWidget] = {}
         for name in PAGE_NAMES:
             if name == "custody-log":
                 page: QWidget = self.custody_log_page
             elif name == "settings":
                 page = SettingsPage(info)
-            elif name == "sync":
-                page = SyncPage(info)
+            elif name == "sync" and sync is not None:
+                self.sync_page = SyncPage(sync, info, runner)
+                page = self.sync_page
             elif name == "devices":
                 page = self.devices_page
+            elif name == "receiving" and self.receiving_page is not None:
+                page = self.receiving_page
+            elif name == "sync":
+                page = NotBuiltPage(
+                    PAGE_TITLES[name],
+                    "Sends this station's events to the central server.",
+                    "Sync is not running in this window; every event is kept in the ledger.",
+                )
             else:
                 purpose, status = NOT_BUILT[name]
                 page = NotBuiltPage(PAGE_TITLES[name], purpose, status)
             self.pages[name] = page
+        # The Grading page replaces its placeholder when the station wires grading.
+        self.pages.update({"grading": self.grading_page} if self.grading_page else {})
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
@@ -124,11 +159,7 @@ class MainWindow(QMainWindow):
         self.station_label.setToolTip(f"Station ID {info.station_id}")
         self.devices_label = QLabel("Devices: none")
         self.sync_label = QLabel("Sync: offline only")
-        self.sync_label.setToolTip(
-            "No server configured: every event is kept in this station's ledger"
-            if not info.server_url
-            else f"Sending to {info.server_url} is not available in this version"
-        )
+        self.sync_label.setToolTip("Every event is kept in this station's ledger")
         bar = self.statusBar()
         bar.addWidget(self.operator_label)
         bar.addWidget(self.station_label)
@@ -137,6 +168,9 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.sign_out_button)
 
         device_events.status_changed.connect(self._on_device_events_status_changed)
+        if sync is not None:
+            self.sync_page.view_changed.connect(self._on_sync_page_view_changed)
+            self._on_sync_page_view_changed(sync.view())
         self.devices_page.devices_changed.connect(self._update_devices_label)
         self._update_devices_label()
         self.show_page("custody-log")
@@ -156,10 +190,32 @@ class MainWindow(QMainWindow):
                 f"Operator: {operator.display_name} ({operator.role.value})"
             )
             self.custody_log_page.refresh()
+            if self.receiving_page is not None:
+                self.receiving_page.refresh()
 
     def on_wedge_scan_received(self, text: str) -> None:
         """A keyboard-wedge scan (from the application's wedge filter)."""
         self.devices_page.add_wedge_scan(text)
+        if self.receiving_page is not None and self.current_page_name() == "receiving":
+            self.receiving_page.add_scan(text, "keyboard wedge")
+        if self.grading_page is not None and self.current_page_name() == "grading":
+            self.grading_page.scan(text)
+
+    def _grading_page(
+        self,
+        grading: GradingService | None,
+        runner: TaskRunner,
+        device_events: DeviceEventBridge,
+    ) -> GradingPage | None:
+        if grading is None:
+            return None
+        device_events.scan_received.connect(self._on_device_events_scan_received)
+        return GradingPage(grading, runner)
+
+    def _on_device_events_scan_received(self, scan: DeviceScan) -> None:
+        # A serial scanner's scan looks the asset up while the Grading page is showing.
+        if self.grading_page is not None and self.current_page_name() == "grading":
+            self.grading_page.scan(scan.value)
 
     def _on_device_events_status_changed(self, _status: DeviceStatus) -> None:
         # The page's model has this status too (connected before this slot): count from it.
@@ -175,10 +231,16 @@ class MainWindow(QMainWindow):
             "\n".join(details) or "No serial scanners or RFID readers are configured"
         )
 
+    def _on_sync_page_view_changed(self, view: SyncView) -> None:
+        self.sync_label.setText(view.headline)
+        self.sync_label.setToolTip(view.problem or "Details and 'Sync now' on the Sync page")
+
     def _on_nav_row_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
         if PAGE_NAMES[row] == "custody-log" and self._operators.current is not None:
             self.custody_log_page.refresh()
+        if PAGE_NAMES[row] == "grading" and self.grading_page is not None:
+            self.grading_page.focus_scan()
 
     def _on_sign_out_clicked(self) -> None:
         self._runner.run(

@@ -35,4 +35,13 @@ QHeaderView::section { background: #e9edf3; padding: 6px; border: none;
 QPlainTextEdit { background: white; border: 1px solid #d5dbe4; }
 QStatusBar { background: #1f2a3a; color: #e8edf4; }
 QStatusBar QLabel { color: #e8edf4; padding: 2px 10px; }
+#scanField { font-size: 18px; }
+#assetCard { font-size: 15px; padding: 2px 0; }
+#gradingNotice { background: #e8f1fc; border: 1px solid #a9c8ef; border-radius: 5px; padding: 6px; }
+#gradingRefusal { background: #fde2e0; color: #8c1d18; border: 1px solid #f09a93;
+                  border-radius: 5px; padding: 6px; font-weight: 600; }
+#savedStatus { color: #0f5c23; font-weight: 600; }
+QPushButton#cosmeticButton { font-size: 22px; font-weight: 600; padding: 4px 6px; }
+QPushButton#cosmeticButton:checked { background: #1f6fd1; color: white; border-color: #1f6fd1;
+                                     font-weight: 700; }
 """

@@ -184,6 +184,8 @@ def populate(station_db, store) -> None:
                 ),
                 tech.operator_id,
             ),
+            *receiving_drafts(tech.operator_id),
+            *grading_drafts(tech.operator_id),
             EventDraft(
                 type="future.thing_happened",
                 payload={"asset_id": "AS-EXTRA-1", "pallet_id": "PAL-1"},
@@ -193,6 +195,144 @@ def populate(station_db, store) -> None:
         ]
     )
     operators.sign_out()
+
+
+def receiving_drafts(operator_id: str) -> list[EventDraft]:
+    """One event of every receiving and custody type (issue 4), in a realistic order."""
+    line = {"line_no": 1, "serial": "GX-1", "asset_tag": "T-1", "epc": "E1", "weight_g": 1500}
+
+    def ev(type_: str, **payload) -> EventDraft:
+        return EventDraft(type=type_, payload=payload, operator_id=operator_id)
+
+    return [
+        ev(
+            "manifest.imported",
+            manifest_id="MAN-GX",
+            customer_id="CUST-ACME",
+            job_id="JOB-GX",
+            source_name="gx.csv",
+            source_sha256="1" * 64,
+            lines=[line],
+            total_lines=3,
+            column_mapping={"serial": "Serial"},
+        ),
+        ev(
+            "manifest.lines_added",
+            manifest_id="MAN-GX",
+            lines=[{"line_no": 2, "serial": "GX-2"}, {"line_no": 3, "serial": "GX-3"}],
+        ),
+        ev(
+            "custody.inbound_received",
+            job_id="JOB-GX",
+            carrier="Reliable",
+            driver_name="Pat",
+            driver_id_method="drivers_licence",
+            bol_number="BOL-1",
+            received_by="Terry Technician",
+            location="Dock 2",
+            containers=[{"container_id": "GAY-9", "seal_number": "S9", "seal_intact": False}],
+        ),
+        ev(
+            "asset.received",
+            asset_id="AS-GX-1",
+            job_id="JOB-GX",
+            manifest_id="MAN-GX",
+            line_no=1,
+            serial="GX-1",
+            epc="E1",
+            matched_by="epc",
+            scan_source="reader",
+        ),
+        ev(
+            "asset.received",
+            asset_id="AS-GX-2",
+            job_id="JOB-GX",
+            manifest_id="MAN-GX",
+            line_no=2,
+            serial="GX-2",
+            scan_source="scanner",
+        ),
+        ev(
+            "receiving.scan_voided",
+            job_id="JOB-GX",
+            asset_id="AS-GX-2",
+            voided_event_id="x",
+            reason="wrong item",
+        ),
+        ev(
+            "asset.received",
+            asset_id="AS-GX-X",
+            job_id="JOB-GX",
+            serial="EXTRA",
+            scan_source="quick capture",
+        ),
+        ev("asset.described", asset_id="AS-GX-X", serial="EXTRA-1", device_type="monitor"),
+        ev(
+            "receiving.scan_flagged",
+            job_id="JOB-GX",
+            value="5CG1234ABC",
+            outcome="other_job",
+            scan_source="scanner",
+            other_job_id=DEMO_JOB_ID,
+        ),
+        ev(
+            "receiving.discrepancy_raised",
+            discrepancy_id="dis-1",
+            job_id="JOB-GX",
+            code="SEAL_BROKEN",
+            container_id="GAY-9",
+            note="seal S9",
+        ),
+        ev(
+            "custody.transferred",
+            kind="MOVE",
+            from_party="Dock 2",
+            to_party="Cage B",
+            container_ids=["GAY-9"],
+            location="Cage B",
+        ),
+        ev("receiving.closed", job_id="JOB-GX", expected=3, received=1, missing=2, extra=1),
+    ]
+
+
+def grading_drafts(operator_id: str) -> list[EventDraft]:
+    """Grading (issue 6): two grades of one asset (the second names none, so it is projected
+    as a concurrent grade flagged for review) and a published rubric version."""
+
+    def graded(disposition: str, **extra) -> EventDraft:
+        payload = {
+            "asset_id": "AS-EXTRA-1",
+            "rubric_id": "laptop",
+            "rubric_version": 1,
+            "cosmetic_scale": "MARKET_LETTER@site-1",
+            "cosmetic_grade": "B",
+            "functional_scale": "R2_REC_FUNCTIONAL@unconfirmed",
+            "functional_grade": "F3",
+            "disposition": disposition,
+            "derived_functional_grade": "F3",
+            "derived_disposition": "REUSE_RESALE",
+            "answers": [{"code": "power_on", "result": "pass", "value": None}],
+            "defects": ["DEEP_SCRATCHES"],
+            **extra,
+        }
+        return EventDraft(type="asset.graded", payload=payload, operator_id=operator_id)
+
+    return [
+        graded("PARTS_HARVEST"),
+        graded("RECYCLE", override_reason="contract"),
+        EventDraft(
+            type="rubric.published",
+            payload={
+                "rubric_id": "laptop",
+                "version": 2,
+                "title": "Laptop",
+                "source_name": "laptop-v2.toml",
+                "source_sha256": "1" * 64,
+                "body": {"id": "laptop", "version": 2},
+            },
+            operator_id=operator_id,
+        ),
+    ]
 
 
 def test_rebuild_equals_incremental_projections(station_db, store, dump):
@@ -205,6 +345,14 @@ def test_rebuild_equals_incremental_projections(station_db, store, dump):
         "manifest_lines",
         "assets",
         "event_subjects",
+        "receiving_jobs",
+        "containers",
+        "discrepancies",
+        "scan_flags",
+        "customer_column_mappings",
+        "grade_history",
+        "asset_grades",
+        "rubrics",
     ):
         assert incremental[name], f"{name} is empty: the comparison would prove nothing"
     # Spot-check that the incremental state is what the events say.
@@ -217,6 +365,25 @@ def test_rebuild_equals_incremental_projections(station_db, store, dump):
         ).scalar_one()
     assert tuple(extra2) == ("Gale Grader", "Cage A")
     assert line9 == "AS-EXTRA-2"
+    with station_db.engine.connect() as conn:
+        gx = conn.execute(
+            text("SELECT status, closed_seq IS NOT NULL FROM receiving_jobs WHERE job_id='JOB-GX'")
+        ).one()
+        voided = conn.execute(
+            text("SELECT status FROM assets WHERE asset_id = 'AS-GX-2'")
+        ).scalar_one()
+        unlinked = conn.execute(
+            text(
+                "SELECT received_asset_id FROM manifest_lines WHERE manifest_id='MAN-GX' "
+                "AND line_no = 2"
+            )
+        ).scalar_one()
+        container = conn.execute(
+            text("SELECT location, seal_intact FROM containers WHERE container_id = 'GAY-9'")
+        ).one()
+    assert tuple(gx) == ("closed", 1)
+    assert voided == "voided" and unlinked is None
+    assert tuple(container) == ("Cage B", 0)
 
     total = count(station_db.engine, schema.events)
     assert store.rebuild_projections() == total

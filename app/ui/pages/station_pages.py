@@ -1,4 +1,5 @@
-"""Pages that describe the station itself: Settings and Sync (Devices: ``devices_page``)."""
+"""Pages that describe the station itself: Settings (Sync: ``sync_page``; Devices:
+``devices_page``)."""
 
 from __future__ import annotations
 
@@ -45,24 +46,4 @@ class SettingsPage(QWidget):
         layout.addWidget(_heading("Settings"))
         layout.addLayout(form)
         layout.addWidget(note)
-        layout.addStretch(1)
-
-
-class SyncPage(QWidget):
-    """States honestly that the station works offline and nothing is sent anywhere yet."""
-
-    def __init__(self, info: StationInfo, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        server = info.server_url or "none configured"
-        body = QLabel(
-            f"Server: {server}.\n\n"
-            "This station records everything locally in its signed ledger and works fully "
-            "offline. Sending events to a central server is not available in this version, so "
-            "no event has been sent: all of them are kept in the data directory."
-        )
-        body.setWordWrap(True)
-        body.setObjectName("notBuilt")
-        layout = QVBoxLayout(self)
-        layout.addWidget(_heading("Sync"))
-        layout.addWidget(body)
         layout.addStretch(1)

@@ -1,5 +1,6 @@
-"""Station-side sync bookkeeping: pull cursors per reference scope and the last server
-checkpoints seen (docs: sync-protocol §3.1).
+"""Station-side sync bookkeeping: pull cursors per reference scope, the last server
+checkpoints seen, and the server-owned reference rows pulled by cursor (docs: sync-protocol §3.1,
+§7).
 
 Revision ID: 0003
 Revises: 0002
@@ -27,4 +28,12 @@ def upgrade() -> None:
         sa.Column("root_hash", sa.String(64), nullable=False),
         sa.Column("signature", sa.Text, nullable=False),
         sa.Column("received_at", sa.String(40), nullable=False),
+    )
+    op.create_table(
+        "reference_rows",
+        sa.Column("kind", sa.String(64), nullable=False),
+        sa.Column("row_id", sa.String(200), nullable=False),
+        sa.Column("change_seq", sa.Integer, nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.PrimaryKeyConstraint("kind", "row_id"),
     )

@@ -1,0 +1,320 @@
+"""The station's sync engine: one synchronous ``run_once`` cycle (push, then pull).
+
+Plain Python, no threads of its own (docs §14): the sync worker calls it on its thread, the CLI
+calls it directly, the model test calls it with a faulty transport.
+
+Rules it keeps (docs §6, §7, §15):
+
+* Push unacknowledged events in ``seq`` order, in bounded batches, one uploader.
+* Only a parsed receipt that matches an event we sent marks that event acknowledged, and the
+  receipts are stored in ONE local transaction (F1, F4).
+* A 409 ``expected_seq`` means the server's chain ends earlier than we thought: resend from there,
+  acknowledged or not (F2: reconcile by asking, never reset).
+* A fork (``prev_hash`` or an existing seq does not match) or any other rejection stops pushing
+  and is kept as an incident; nothing local is rewritten or deleted (F7).
+* Reference pages are applied together with their cursor in one transaction; 410 → snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from app.domain.sync import (
+    Enrolment,
+    NotEnrolled,
+    PendingSummary,
+    ReferenceChange,
+    ServerRefused,
+    StoredReceipt,
+    SyncHalted,
+)
+from app.ledger.canonical import canonical_json
+from app.ledger.hlc import HlcTimestamp, HybridLogicalClock
+from app.ledger.keys import StationKey
+from app.ledger.verify import LedgerRow
+from app.sync import wire
+from app.sync.client import SyncClient, Unauthorized
+
+_R = TypeVar("_R")
+
+DEFAULT_BATCH = 500
+DEFAULT_MAX_BATCHES = 200
+_MAX_PAGES = 1000
+META_HALT = "sync.halt"
+
+#: Plain words for the reasons a server rejects an event.
+REJECT_WORDS = {
+    wire.RejectReason.FORK: "the server already holds a different history for this station "
+    "(was the station restored from an old backup?)",
+    wire.RejectReason.CONFLICT: "the server holds a different event under the same id",
+    wire.RejectReason.HASH_MISMATCH: "an event's content does not match its hash (tampered?)",
+    wire.RejectReason.BAD_SIGNATURE: "an event is not signed with this station's key",
+    wire.RejectReason.WRONG_STATION: "an event names another station",
+    wire.RejectReason.GAP: "the events do not follow on from each other",
+}
+
+
+class SyncStore(Protocol):
+    """What the engine needs from the station database (``app.storage.sync_store``)."""
+
+    def pending_rows(self, *, from_seq: int | None, limit: int) -> list[LedgerRow]:
+        """Up to ``limit`` events in ``seq`` order: the unacknowledged ones, or with
+        ``from_seq`` every event from that seq on (acknowledged or not)."""
+        ...
+
+    def record_receipts(self, receipts: Sequence[StoredReceipt]) -> None:
+        """Store receipts and acknowledgement flags in ONE transaction."""
+        ...
+
+    def pending_summary(self) -> PendingSummary: ...
+
+    def ref_cursor(self) -> int | None: ...
+
+    def apply_ref_page(self, rows: Sequence[ReferenceChange], cursor: int) -> None:
+        """Apply the rows and move the cursor in ONE transaction."""
+        ...
+
+    def replace_ref_snapshot(self, rows: Sequence[ReferenceChange], cursor: int) -> None:
+        """Replace all reference rows by the snapshot and set the cursor, in ONE transaction."""
+        ...
+
+    def enrolment(self) -> Enrolment | None: ...
+
+    def save_enrolment(self, enrolment: Enrolment) -> None: ...
+
+    def meta_get(self, key: str) -> str | None: ...
+
+    def meta_put(self, key: str, value: str | None) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CycleResult:
+    pushed: int = 0  # events sent (including resends)
+    acknowledged: int = 0  # events newly acknowledged by receipts
+    pulled: int = 0  # reference rows applied
+    halted: str = ""
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing moved: a further cycle would do nothing either."""
+        return self.pushed == 0 and self.pulled == 0
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class SyncEngine:
+    """One station's sync. Not thread-safe: one caller at a time (the sync worker)."""
+
+    def __init__(
+        self,
+        store: SyncStore,
+        key: StationKey,
+        station_id: str,
+        *,
+        client_factory: Callable[[str], SyncClient],
+        hlc: HybridLogicalClock | None = None,
+        server_url_override: str = "",
+        batch_size: int = DEFAULT_BATCH,
+        max_batches: int = DEFAULT_MAX_BATCHES,
+        now_ms: Callable[[], int] = _now_ms,
+    ) -> None:
+        self._store = store
+        self._key = key
+        self.station_id = station_id
+        self._client_factory = client_factory
+        self._hlc = hlc
+        self._override = server_url_override.rstrip("/")
+        self._batch = batch_size
+        self._max_batches = max_batches
+        self._now_ms = now_ms
+        self._client: SyncClient | None = None
+        self._token: wire.Token | None = None
+
+    # ---- enrolment ----
+
+    def server_url(self) -> str:
+        enrolment = self._store.enrolment()
+        return self._override or (enrolment.server_url if enrolment else "")
+
+    def _client_for(self, url: str) -> SyncClient:
+        if self._client is None or self._client.base_url != url.rstrip("/"):
+            if self._client is not None:
+                self._client.close()
+            self._client = self._client_factory(url)
+            self._token = None
+        return self._client
+
+    def enrol(self, server_url: str, code: str, station_name: str) -> Enrolment:
+        """Register this station's key with the server using a one-time ``code``."""
+        url = server_url.strip().rstrip("/")
+        code = code.strip().upper()
+        message = wire.enrolment_message(code, self.station_id, self._key.public_key_hex)
+        request = wire.EnrolRequest(
+            code=code,
+            station_id=self.station_id,
+            station_name=station_name,
+            public_key_hex=self._key.public_key_hex,
+            sig=self._key.sign_digest(message),
+        )
+        answer = self._client_for(url).enrol(request)
+        enrolment = Enrolment(
+            server_url=url,
+            station_id=answer.station_id,
+            facility_id=answer.facility_id,
+            enrolled_at_ms=self._now_ms(),
+        )
+        self._store.save_enrolment(enrolment)
+        return enrolment
+
+    # ---- one cycle ----
+
+    def run_once(self) -> CycleResult:
+        """Push what is pending, then pull reference changes. Raises a ``SyncFailed`` subclass
+        when the server cannot be reached or refuses; whatever was done before stays done."""
+        url = self.server_url()
+        if not url or self._store.enrolment() is None:
+            raise NotEnrolled()
+        client = self._client_for(url)
+        halt = self._store.meta_get(META_HALT)
+        pushed = acknowledged = 0
+        if not halt:
+            pushed, acknowledged, halt = self._push(client)
+        pulled = self._pull(client)
+        return CycleResult(pushed, acknowledged, pulled, halt or "")
+
+    def halted_reason(self) -> str:
+        raw = self._store.meta_get(META_HALT)
+        if not raw:
+            return ""
+        return str(json.loads(raw).get("words", raw))
+
+    def _authed(self, client: SyncClient, call: Callable[[str], _R]) -> _R:
+        if self._token is None or self._token.expires_at_ms - 30_000 < self._now_ms():
+            self._token = client.login(self.station_id, self._key.sign_digest)
+        try:
+            return call(self._token.token)
+        except Unauthorized:
+            # Expired or the server's secret changed: log in once more, then give up.
+            self._token = client.login(self.station_id, self._key.sign_digest)
+            return call(self._token.token)
+
+    def _push(self, client: SyncClient) -> tuple[int, int, str]:
+        pushed = acknowledged = 0
+        resend_from: int | None = None
+        last_409: int | None = None
+        for _ in range(self._max_batches):
+            rows = self._store.pending_rows(from_seq=resend_from, limit=self._batch)
+            if not rows:
+                break
+            answer = self._authed(client, lambda t, r=rows: client.push(t, self.station_id, r))
+            pushed += len(rows)
+            if isinstance(answer, wire.ExpectedSeq):
+                if answer.expected_seq == last_409:
+                    raise ServerRefused(
+                        why=f"it keeps asking for event #{answer.expected_seq}, which this "
+                        "station cannot provide"
+                    )
+                last_409 = resend_from = answer.expected_seq
+                continue
+            receipts, newly, halt = self._receipts(rows, answer)
+            self._store.record_receipts(receipts)
+            acknowledged += newly
+            if self._hlc is not None:
+                self._hlc.receive(HlcTimestamp(answer.server_hlc.l, answer.server_hlc.c))
+            if halt:
+                return pushed, acknowledged, halt
+            if resend_from is not None:
+                resend_from = rows[-1].seq + 1
+        return pushed, acknowledged, ""
+
+    def _receipts(
+        self, rows: Sequence[LedgerRow], answer: wire.PushResponse
+    ) -> tuple[list[StoredReceipt], int, str]:
+        sent = {row.event_id: row for row in rows}
+        stored: list[StoredReceipt] = []
+        newly = 0
+        halt = ""
+        for receipt in answer.receipts:
+            row = sent.get(receipt.event_id)
+            if row is None or row.seq != receipt.seq:
+                continue  # F4: never acknowledge from a receipt that is not for what we sent
+            ok = receipt.status.stored and receipt.server_seq is not None
+            stored.append(
+                StoredReceipt(
+                    seq=row.seq,
+                    event_id=row.event_id,
+                    status=receipt.status.value,
+                    server_seq=receipt.server_seq,
+                    acknowledged=ok,
+                    receipt_json=receipt.model_dump_json(),
+                )
+            )
+            newly += ok
+            code = receipt.reason.partition(":")[0]
+            if not ok and not halt and code != wire.RejectReason.NOT_PROCESSED.value:
+                try:
+                    words = REJECT_WORDS[wire.RejectReason(code)]
+                except (ValueError, KeyError):
+                    words = f"the server rejected event #{row.seq} ({receipt.reason})"
+                halt = f"event #{row.seq}: {words}"
+                self._store.meta_put(
+                    META_HALT,
+                    json.dumps(
+                        {
+                            "seq": row.seq,
+                            "event_id": row.event_id,
+                            "reason": receipt.reason,
+                            "words": halt,
+                            "at_ms": self._now_ms(),
+                        }
+                    ),
+                )
+        return stored, newly, halt
+
+    def _pull(self, client: SyncClient) -> int:
+        cursor = self._store.ref_cursor() or 0
+        pulled = 0
+        for _ in range(_MAX_PAGES):
+            page = self._authed(client, lambda t, c=cursor: client.changes(t, c))
+            if isinstance(page, wire.Refetch):
+                snapshot = self._authed(client, client.snapshot)
+                self._store.replace_ref_snapshot(_changes(snapshot.rows), snapshot.cursor)
+                pulled += len(snapshot.rows) or 1
+                cursor = snapshot.cursor
+                continue
+            if page.rows or page.next_cursor != cursor:
+                self._store.apply_ref_page(_changes(page.rows), page.next_cursor)
+                pulled += len(page.rows)
+                cursor = page.next_cursor
+            if not page.has_more:
+                break
+        return pulled
+
+    def raise_if_halted(self) -> None:
+        reason = self.halted_reason()
+        if reason:
+            raise SyncHalted(reason=reason)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _changes(rows: Sequence[wire.RefRow]) -> list[ReferenceChange]:
+    return [
+        ReferenceChange(
+            kind=r.kind,
+            row_id=r.row_id,
+            change_seq=r.change_seq,
+            deleted=r.deleted,
+            body_json=canonical_json(r.body).decode(),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,190 @@
+"""Sync benchmark: ``python -m tests.benchmarks.bench_sync [--events N] [--batch N]``.
+
+Pushes an N-event backlog (default 100,000) from a real station database over loopback HTTP to
+the real server (uvicorn, one process) on a throwaway PostgreSQL cluster started here (fsync on),
+and times it end to end: reading the ledger, JSON + gzip, HTTP, signature and hash checks,
+the one-transaction ingest with per-event receipts, and storing the receipts locally.
+Baseline, same run, same cluster: a raw PostgreSQL ``COPY`` of the same rows into a table with
+the same columns and indexes. Prints JSON lines ``{"name","value","unit","baseline","ratio"}``
+on stdout; the target (>= 5,000 events/s, issue 8) is reported on stderr, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from app.domain.events import CustodyTransferred
+from app.ledger.chain import EventDraft, Sealer
+from app.ledger.hlc import HybridLogicalClock
+from app.ledger.keys import StationKey
+from app.server import admin
+from app.server.app import ENV_DATABASE_URL
+from app.server.database import create_server_engine, migrate
+from app.storage.database import open_station_database
+from app.storage.event_store import EventStore
+from app.storage.projector import Projector
+from app.storage.sync_store import SqliteSyncStore
+from app.sync.client import SyncClient
+from app.sync.engine import SyncEngine
+from tests.pg_cluster import start_cluster
+
+TARGET_EVENTS_PER_S = 5_000
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _line(name: str, value: float, unit: str, baseline: float | None) -> str:
+    ratio = None if not baseline else round(value / baseline, 4)
+    return json.dumps(
+        {
+            "name": name,
+            "value": round(value, 1),
+            "unit": unit,
+            "baseline": baseline and round(baseline, 1),
+            "ratio": ratio,
+        }
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_sync")
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000, help="events per push (1000)")
+    args = parser.parse_args(argv)
+
+    cluster = start_cluster(durable=True)
+    work = Path(tempfile.mkdtemp(prefix="itad-bench-sync-"))
+    server_proc = None
+    try:
+        dbname = cluster.create_database()
+        url = cluster.url(dbname)
+        engine = create_server_engine(url)
+        migrate(engine)
+        with engine.begin() as conn:
+            code = admin.new_enrolment_code(conn, "fac-bench", time.time_ns() // 1_000_000)
+
+        port = _free_port()
+        server_proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.server.app:app_from_env",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO,
+            env=dict(os.environ, **{ENV_DATABASE_URL: url}),
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+
+        print(f"building a {args.events}-event station ledger…", file=sys.stderr)
+        database = open_station_database(work / "station")
+        key = StationKey.generate()
+        hlc = HybridLogicalClock()
+        events = EventStore(
+            database.engine,
+            Sealer(station_id="st-bench", facility_id="fac-bench", key=key, hlc=hlc),
+            Projector(),
+        )
+        payload = CustodyTransferred(
+            kind="DOCK_RECEIVE",
+            from_party="carrier",
+            to_party="dock-3",
+            container_ids=("GAY-0042",),
+            location="bay 7",
+        ).model_dump(mode="json")
+        made = 0
+        while made < args.events:
+            n = min(1000, args.events - made)
+            events.append([EventDraft("custody.transferred", payload, "op-112")] * n)
+            made += n
+
+        store = SqliteSyncStore(database.engine)
+        sync = SyncEngine(
+            store,
+            key,
+            "st-bench",
+            client_factory=lambda u: SyncClient(u, timeout_s=120),
+            hlc=hlc,
+            batch_size=args.batch,
+            max_batches=10**6,
+        )
+        sync.enrol(base, code, "bench")
+
+        started = time.perf_counter()
+        result = sync.run_once()
+        push_s = time.perf_counter() - started
+        sync.close()
+        assert result.acknowledged == args.events, result
+        assert store.pending_summary().count == 0
+        push_rate = args.events / push_s
+
+        # Baseline: raw COPY of the same rows into a same-shaped table, same cluster.
+        with cluster.connect(dbname) as conn:
+            buffer = io.BytesIO()
+            with conn.cursor().copy("COPY events TO STDOUT") as copy:
+                for chunk in copy:
+                    buffer.write(chunk)
+            conn.execute("CREATE TABLE events_copy (LIKE events INCLUDING ALL)")
+            data = buffer.getvalue()
+            started = time.perf_counter()
+            with conn.transaction(), conn.cursor().copy("COPY events_copy FROM STDIN") as copy:
+                copy.write(data)
+            copy_s = time.perf_counter() - started
+            count = conn.execute("SELECT count(*) FROM events_copy").fetchone()[0]
+            gaps = conn.execute("SELECT count(*) <> max(server_seq) FROM events").fetchone()[0]
+        assert count == args.events and not gaps
+        copy_rate = args.events / copy_s
+
+        print(_line("sync_push_events_per_s", push_rate, "events/s", copy_rate), flush=True)
+        print(_line("sync_push_seconds", push_s, "s", copy_s), flush=True)
+        print(
+            f"  baseline: raw PostgreSQL COPY of the same {args.events} rows ({copy_rate:,.0f}/s)",
+            file=sys.stderr,
+        )
+        verdict = "met" if push_rate >= TARGET_EVENTS_PER_S else "MISSED"
+        print(
+            f"target {verdict}: >= {TARGET_EVENTS_PER_S} events/s end to end "
+            f"(measured {push_rate:,.0f}/s, batch {args.batch})",
+            file=sys.stderr,
+        )
+        database.close()
+        engine.dispose()
+    finally:
+        if server_proc is not None:
+            server_proc.terminate()
+            server_proc.wait(10)
+        cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
