@@ -309,8 +309,26 @@ event_subjects = Table(
     PrimaryKeyConstraint("subject_kind", "subject_id", "seq"),
 )
 
+# Data-bearing media of each asset (drives pulled from hosts, flash, phone storage, tape).
+media = Table(
+    "media",
+    metadata,
+    Column("media_id", String(64), primary_key=True),
+    Column("asset_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("serial", String(200), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("capacity_bytes", Integer, nullable=False),
+    Column("interface", String(32), nullable=False),
+    Column("wwn", String(64), nullable=False),
+    Column("registered_seq", Integer, nullable=False),
+    Index("ix_media_serial", "serial"),
+    Index("ix_media_asset", "asset_id"),
+)
+
 PROJECTION_TABLES = (
     event_subjects,
+    media,
     asset_grades,
     grade_history,
     rubrics,
