@@ -110,7 +110,7 @@ class SyncPage(QWidget):
         enrol_form.addRow("Server address", self.server_edit)
         enrol_form.addRow("Enrolment code", self.code_edit)
         enrol_note = QLabel(
-            "A supervisor with the 'change settings' permission enrols the station once. "
+            "An administrator enrols the station once (it needs the 'change settings' permission). "
             f"It registers this station's public key ({info.public_key_hex[:16]}…)."
         )
         enrol_note.setObjectName("muted")
