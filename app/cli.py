@@ -89,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("--out", required=True, type=Path, help="new folder for the copy")
     _add_data_dir(backup)
 
+    rubric = sub.add_parser(
+        "publish-rubric",
+        help="publish a new version of a grading rubric (TOML, see resources/rubrics) as an admin",
+    )
+    rubric.add_argument("file", type=Path, help="the rubric file")
+    rubric.add_argument("--as-badge", required=True, help="badge of the admin doing this")
+    rubric.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    _add_data_dir(rubric)
+
     sub.add_parser("pages", help="list the page names the window has")
     sub.add_parser(
         "self-test",
@@ -151,6 +160,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "simulate": _simulate,
         "self-test": _self_test,
         "backup": _backup,
+        "publish-rubric": _publish_rubric,
         "screenshot": _screenshot,
         "gui": _gui,
         **SYNC_HANDLERS,
@@ -169,6 +179,26 @@ def _backup(args: argparse.Namespace) -> int:
     report = verify_ledger_read_only(out)
     print(f"Backed up {settings.data_dir} to {out}: {report.summary()}")
     return EXIT_OK if report.ok else EXIT_LEDGER_BROKEN
+
+
+def _publish_rubric(args: argparse.Namespace) -> int:
+    from app.bootstrap import open_station  # noqa: PLC0415
+
+    pin = sys.stdin.read().strip() if args.pin_stdin else getpass.getpass("Your PIN: ")
+    station = open_station(_settings(args))
+    try:
+        if station.grading is None:
+            print("itad-station: grading is not available at this station", file=sys.stderr)
+            return EXIT_USER_ERROR
+        station.operators.sign_in_with_badge(args.as_badge, pin)
+        try:
+            rubric = station.grading.publish_rubric(args.file)
+        finally:
+            station.operators.sign_out(reason="command line session ended")
+    finally:
+        station.close()
+    print(f"Published rubric {rubric.rubric_id} version {rubric.version} from {args.file.name}")
+    return EXIT_OK
 
 
 def _pages(_args: argparse.Namespace) -> int:

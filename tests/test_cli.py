@@ -181,3 +181,19 @@ def test_backup_while_running_restores_to_a_verifying_station(station_dir: Path,
     again = run_cli("backup", "--data-dir", str(station_dir), "--out", str(out))
     assert again.returncode == 2
     assert "already exists" in again.stderr
+
+
+def test_publish_rubric_needs_an_admin_and_a_newer_version(station_dir: Path, tmp_path: Path):
+    source = Path(__file__).resolve().parents[1] / "resources" / "rubrics" / "laptop.toml"
+    newer = tmp_path / "laptop-v2.toml"
+    newer.write_text(source.read_text().replace("version = 1", "version = 2", 1))
+    args = ["publish-rubric", str(newer), "--data-dir", str(station_dir), "--pin-stdin"]
+    wrong_pin = run_cli(*args, "--as-badge", "B-1", stdin="9999\n")
+    assert wrong_pin.returncode == 2
+    assert "not recognised" in wrong_pin.stderr
+    published = run_cli(*args, "--as-badge", "B-1", stdin="1234\n")
+    assert published.returncode == 0, published.stderr
+    assert published.stdout.strip() == "Published rubric laptop version 2 from laptop-v2.toml"
+    again = run_cli(*args, "--as-badge", "B-1", stdin="1234\n")
+    assert again.returncode == 2
+    assert "2 is not newer than the current version 2" in again.stderr
