@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 from app import __version__
 from app.config import DeviceSettingsFile, Settings, default_config_path
 from app.devices.device_manager import DeviceManager
+from app.devices.printer import PrintQueue
 from app.devices.simulation import SimulatedDevices, start_demo_devices
 from app.domain.devices import DeviceEvent, DeviceState
 from app.domain.errors import UserFacingError
 from app.domain.ids import uuid7
+from app.domain.pallets import PalletIdScheme
 from app.ledger.chain import Sealer
 from app.ledger.hlc import HlcTimestamp, HybridLogicalClock
 from app.ledger.keys import StationKey
@@ -34,10 +36,14 @@ from app.services.demo_data import (
     seed_demo_data,
     seed_demo_wipes,
 )
+from app.services.demo_pallets import seed_demo_pallets
+from app.services.demo_sanitization import seed_demo_sanitization
 from app.services.device_setup import DeviceSetupService
 from app.services.grading import GradingService, RubricCatalog
 from app.services.operators import OperatorService
+from app.services.palletizing import PalletizingService
 from app.services.receiving import ReceivingService, ReportContext
+from app.services.sanitization import MediaDataBearingCheck, SanitizationService
 from app.services.station_info import StationInfo
 from app.services.station_setup import ensure_initialized
 from app.services.sync import SyncService
@@ -45,6 +51,7 @@ from app.storage.blob_store import BlobStore
 from app.storage.database import StationDatabase, open_read_only_engine, open_station_database
 from app.storage.event_store import EventStore
 from app.storage.grading_repository import GradingRepository
+from app.storage.pallet_repository import PalletRepository
 from app.storage.projector import Projector
 from app.storage.receiving_repository import ReceivingRepository
 from app.storage.repositories import (
@@ -52,10 +59,12 @@ from app.storage.repositories import (
     OperatorRepository,
     StationMetaRepository,
 )
+from app.storage.sanitization_repository import SanitizationRepository
 from app.storage.sync_store import SqliteSyncStore
 from app.sync.client import SyncClient
 from app.sync.engine import SyncEngine
 from app.sync.worker import SyncWorker
+from drivers.simulators.zpl_printer import ZplPrinterSimulator
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -93,10 +102,19 @@ class Station:
     sync_worker: SyncWorker | None = None
     sync: SyncService | None = None
     grading: GradingService | None = None
+    sanitization: SanitizationService | None = None
+    palletizing: PalletizingService | None = None
+    print_queue: PrintQueue | None = None
+    # Demo only: the fake Zebra printer the demo's labels go to.
+    demo_printer: ZplPrinterSimulator | None = None
 
     def close(self) -> None:
         if self.sync_worker is not None:
             self.sync_worker.stop()
+        if self.print_queue is not None:
+            self.print_queue.close()
+        if self.demo_printer is not None:
+            self.demo_printer.close()
         self._pool.shutdown(wait=True)
         self.database.close()
 
@@ -162,6 +180,8 @@ def open_station(settings: Settings, *, demo: bool = False) -> Station:
         )
         _wire_sync(station, hlc)
         station.grading = _grading_service(station)
+        station.sanitization = _sanitization_service(station)
+        station.palletizing = _palletizing_service(station)
     except BaseException:
         database.close()
         raise
@@ -170,6 +190,10 @@ def open_station(settings: Settings, *, demo: bool = False) -> Station:
         reader = GradingRepository(database.engine)
         wiped = [reader.find_asset(serial) for serial in DEMO_WIPED_SERIALS]
         seed_demo_wipes(events, operators, [a.asset_id for a in wiped if a is not None])
+        if station.sanitization is not None:
+            seed_demo_sanitization(station.sanitization, operators, _samples_dir())
+        if station.grading is not None and station.palletizing is not None:
+            seed_demo_pallets(events, operators, station.grading, station.palletizing)
     return station
 
 
@@ -188,6 +212,46 @@ def _grading_service(station: Station) -> GradingService:
         BlobStore(station.settings.data_dir / BLOBS_DIR_NAME),
         station.operators,
         RubricCatalog(rubrics_dir, reader),
+        data_bearing=MediaDataBearingCheck(SanitizationRepository(station.database.engine)),
+    )
+
+
+def _sanitization_service(station: Station) -> SanitizationService:
+    """Media registry, wipe-report import, destruction batches and certificates."""
+    return SanitizationService(
+        station.events,
+        SanitizationRepository(station.database.engine),
+        BlobStore(station.settings.data_dir / BLOBS_DIR_NAME),
+        station.operators,
+        OperatorRepository(station.database.engine),
+        facility=station.settings.facility_id,
+    )
+
+
+def _palletizing_service(station: Station) -> PalletizingService:
+    """Pallets and labels. The print queue starts only when a label printer is configured
+    (the demo prints to a fake Zebra printer on 127.0.0.1)."""
+    settings = station.settings
+    target = settings.label_printer
+    if station.demo and not target:
+        station.demo_printer = ZplPrinterSimulator()
+        target = station.demo_printer.url
+    if target:
+        station.print_queue = PrintQueue(retry_interval_s=10.0)
+    assert station.grading is not None
+    return PalletizingService(
+        station.events,
+        PalletRepository(station.database.engine),
+        GradingRepository(station.database.engine),
+        station.operators,
+        BlobStore(settings.data_dir / BLOBS_DIR_NAME),
+        # The same "is it data-bearing?" answer grading uses: the media registry.
+        data_bearing=MediaDataBearingCheck(SanitizationRepository(station.database.engine)),
+        rubrics=station.grading.rubrics,
+        scheme=PalletIdScheme(gs1_company_prefix=settings.gs1_company_prefix),
+        printer=station.print_queue,
+        printer_target=target,
+        facility=settings.station_name,
     )
 
 
@@ -449,6 +513,8 @@ def _main_window(
         custody=station.custody,
         samples_dir=_samples_dir(),
         grading=station.grading,
+        sanitization=station.sanitization,
+        palletizing=station.palletizing,
     )
 
 

@@ -45,6 +45,11 @@ class Settings:
     facility_id: str = "fac-local"
     server_url: str = ""
     devices: tuple[DeviceConfig, ...] = field(default=())
+    # Pallet IDs: SSCC-18 from this GS1 company prefix; empty: the internal PAL- scheme.
+    gs1_company_prefix: str = ""
+    # Zebra label printer: "tcp://host:9100", "serial:///dev/ttyUSB0" (pyserial URL after
+    # "serial:"), or empty (labels are saved as PDF/ZPL files only).
+    label_printer: str = ""
     version: int = SETTINGS_VERSION
 
     def with_data_dir(self, data_dir: Path) -> Settings:
@@ -99,7 +104,14 @@ def load_settings(path: Path | None = None) -> Settings:
     station = data.get("station", {})
     if not isinstance(station, dict):
         raise SettingsInvalid(path=str(path), problem="[station] must be a table")
-    known = {"data_dir", "station_name", "facility_id", "server_url"}
+    known = {
+        "data_dir",
+        "station_name",
+        "facility_id",
+        "server_url",
+        "gs1_company_prefix",
+        "label_printer",
+    }
     unknown = sorted(set(station) - known)
     if unknown:
         raise SettingsInvalid(path=str(path), problem=f"unknown setting(s) {', '.join(unknown)}")
@@ -113,6 +125,8 @@ def load_settings(path: Path | None = None) -> Settings:
         station_name=station.get("station_name", defaults.station_name),
         facility_id=station.get("facility_id", defaults.facility_id),
         server_url=station.get("server_url", ""),
+        gs1_company_prefix=station.get("gs1_company_prefix", ""),
+        label_printer=station.get("label_printer", ""),
         devices=_parse_devices(data.get("devices", []), path),
     )
 

@@ -372,6 +372,254 @@ class RubricPublished(Payload):
     body: dict[str, Any]
 
 
+# ---- pallets and outbound (issue 7) ----
+
+
+class PalletOpened(Payload):
+    event_type = "pallet.opened"
+    summary_template = "Pallet {pallet_id} opened ({pallet_type}) for {destination}"
+    pallet_id: NonEmpty
+    pallet_type: Annotated[
+        str,
+        StringConstraints(pattern=r"^(resale|reuse|parts|recycle|destruction|return_to_customer)$"),
+    ]
+    destination: NonEmpty
+    number: Annotated[int, Field(ge=1)]  # the station's pallet counter that made the ID
+
+
+class PalletAssetAdded(Payload):
+    event_type = "pallet.asset_added"
+    summary_template = "{asset_id} added to pallet {pallet_id} (scanned {scanned_value!r})"
+    pallet_id: NonEmpty
+    asset_id: NonEmpty
+    scanned_value: str = ""
+    device_type: str = ""
+    disposition: str = ""
+
+
+class PalletAssetRemoved(Payload):
+    event_type = "pallet.asset_removed"
+    summary_template = "{asset_id} removed from pallet {pallet_id}: {reason}"
+    pallet_id: NonEmpty
+    asset_id: NonEmpty
+    reason: str = ""
+
+
+class PalletClosed(Payload):
+    event_type = "pallet.closed"
+    summary_template = "Pallet {pallet_id} closed with {piece_count} piece(s)"
+    pallet_id: NonEmpty
+    piece_count: Count
+
+
+class PalletReopened(Payload):
+    event_type = "pallet.reopened"
+    summary_template = "Pallet {pallet_id} reopened: {reason}"
+    pallet_id: NonEmpty
+    reason: NonEmpty
+
+
+class PalletWeighed(Payload):
+    event_type = "pallet.weighed"
+    summary_template = "Pallet {pallet_id} weighed: {weight_g} g ({scale})"
+    pallet_id: NonEmpty
+    weight_g: Annotated[int, Field(ge=1, le=5_000_000)]
+    scale: str = "manual entry"
+
+
+class PalletSealed(Payload):
+    event_type = "pallet.sealed"
+    summary_template = "Pallet {pallet_id} sealed by {sealed_by}, seals {seal_numbers}"
+    pallet_id: NonEmpty
+    seal_numbers: Annotated[tuple[NonEmpty, ...], Field(min_length=1, max_length=20)]
+    sealed_by: NonEmpty
+    piece_count: Count
+    weight_g: Count
+
+
+class PalletUnsealed(Payload):
+    """A supervisor broke a pallet's seals to change its contents: recorded, with the reason."""
+
+    event_type = "pallet.unsealed"
+    summary_template = "Pallet {pallet_id} unsealed by {unsealed_by}: {reason}"
+    pallet_id: NonEmpty
+    unsealed_by: NonEmpty
+    seal_numbers: tuple[NonEmpty, ...] = ()
+    reason: NonEmpty
+
+
+class PalletShipped(Payload):
+    """Facility → carrier at the dock (custody kind ``SHIP_DOWNSTREAM`` or
+    ``RETURN_TO_CUSTOMER``); a ``custody.transferred`` of the pallet's assets follows in the same
+    transaction and ends their time in the facility."""
+
+    event_type = "pallet.shipped"
+    pallet_id: NonEmpty
+    kind: Annotated[str, StringConstraints(pattern=r"^(SHIP_DOWNSTREAM|RETURN_TO_CUSTOMER)$")]
+    destination: NonEmpty
+    carrier: NonEmpty
+    driver_name: NonEmpty
+    driver_id_method: NonEmpty
+    driver_id_ref: str = ""
+    vehicle_id: str = ""
+    bol_number: str = ""
+    released_by: NonEmpty
+    seal_numbers: tuple[NonEmpty, ...]
+    piece_count_declared: Count
+    piece_count_observed: Count
+    weight_g: Count
+    driver_signature_sha256: Sha256Hex
+    shipper_signature_sha256: Sha256Hex
+    notes: str = ""
+
+    def summary(self) -> str:
+        return (
+            f"{self.kind}: pallet {self.pallet_id} → {self.carrier} (driver {self.driver_name}, "
+            f"vehicle {self.vehicle_id or '-'}) for {self.destination}, "
+            f"{self.piece_count_observed}/{self.piece_count_declared} pieces, "
+            f"{self.weight_g} g, seals {', '.join(self.seal_numbers)}"
+        )
+
+
+class LabelPrinted(Payload):
+    """A label or document was printed (or saved) for a pallet or asset; reprints included."""
+
+    event_type = "label.printed"
+    summary_template = "{document} for {subject_id} {action} to {target} ({format})"
+    subject_id: NonEmpty
+    pallet_id: str = ""
+    asset_id: str = ""
+    document: Annotated[str, StringConstraints(pattern=r"^(pallet_label|contents|asset_label)$")]
+    format: Annotated[str, StringConstraints(pattern=r"^(zpl|pdf)$")]
+    size: str = ""
+    target: NonEmpty
+    reprint: bool = False
+    content_sha256: Sha256Hex
+
+    def summary(self) -> str:
+        action = "reprinted" if self.reprint else "printed"
+        return self.summary_template.format(**self.model_dump(), action=action)
+
+
+class MediaRegistered(Payload):
+    """A data-bearing medium (drive, flash, phone storage, tape) linked to its host asset;
+    scanned in (serial first) or read from ``smartctl -j`` output (``source_sha256``)."""
+
+    event_type = "media.registered"
+    summary_template = "Drive {serial} ({kind} {model}) registered on {asset_id}"
+    media_id: NonEmpty
+    asset_id: str = ""
+    kind: NonEmpty
+    serial: NonEmpty
+    model: str = ""
+    capacity_bytes: Annotated[int, Field(ge=0)] = 0
+    interface: str = ""
+    wwn: str = ""
+    power_on_hours: Annotated[int, Field(ge=0)] | None = None
+    source: NonEmpty = "scan"
+    source_sha256: str = ""
+
+
+class SanitizationRecorded(Payload):
+    """One drive's sanitization attempt: outcome (Clear/Purge/Destroy, "" when the attempt does
+    not count) kept apart from technique, tool, verification and the tool's own label. The
+    report file is evidence by its SHA-256 (kept content-addressed)."""
+
+    event_type = "sanitization.recorded"
+    record_id: NonEmpty
+    media_id: NonEmpty
+    asset_id: str = ""
+    drive_serial: NonEmpty
+    media_kind: NonEmpty
+    outcome: Annotated[str, StringConstraints(pattern=r"^(|CLEAR|PURGE|DESTROY)$")]
+    technique: NonEmpty
+    result: NonEmpty
+    tool: NonEmpty
+    tool_version: str = ""
+    tool_method_label: str = ""
+    passes: Annotated[int, Field(ge=0)] = 0
+    pattern: str = ""
+    verification_method: NonEmpty = "tool_completion_status"
+    verification_result: str = ""
+    standard_basis: NonEmpty = "NIST_800_88_R2"
+    started: str = ""
+    ended: str = ""
+    station_tz: str = ""
+    evidence_sha256: str = ""
+    evidence_name: str = ""
+    route_to_destruction: bool = False
+    needs_validation: bool = False
+    batch_id: str = ""
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        outcome = self.outcome or "no outcome"
+        return (
+            f"Drive {self.drive_serial}: {self.technique} by {self.tool} {self.tool_version} → "
+            f"{self.result}, {outcome}"
+            + (" (route to destruction)" if self.route_to_destruction else "")
+        )
+
+
+class SanitizationReviewRaised(Payload):
+    """A drive result in a report that could not be matched (or must not be): kept for review,
+    never dropped."""
+
+    event_type = "sanitization.review_raised"
+    summary_template = "Review: {file_name} drive {drive_serial!r}: {reason}"
+    review_id: NonEmpty
+    file_name: NonEmpty
+    evidence_sha256: Sha256Hex
+    drive_serial: str = ""
+    model: str = ""
+    result: str = ""
+    reason: NonEmpty
+
+
+class DestructionBatchRecorded(Payload):
+    """A shred/destroy run: every drive scanned in before the hopper, the equipment, the
+    DIN 66399 level, the witness (second operator, badge + PIN) and the counts."""
+
+    event_type = "destruction.batch_recorded"
+    batch_id: NonEmpty
+    equipment_id: NonEmpty
+    din_level: Annotated[str, StringConstraints(pattern=r"^[PFOTHE]-[1-7]$")]
+    particle_size_mm: str = ""
+    technique: NonEmpty = "SHRED"
+    witness_operator_id: NonEmpty
+    witness_name: NonEmpty
+    media_ids: tuple[NonEmpty, ...]
+    serials: tuple[NonEmpty, ...]
+    pre_count: Count
+    post_count: Count
+    output_weight_g: Count = 0
+    video_ref: str = ""
+
+    def summary(self) -> str:
+        return (
+            f"Destruction batch {self.batch_id} on {self.equipment_id} ({self.din_level}): "
+            f"{self.post_count}/{self.pre_count} drives, witness {self.witness_name}"
+        )
+
+
+class CertificateIssued(Payload):
+    event_type = "certificate.issued"
+    certificate_no: NonEmpty
+    job_id: NonEmpty
+    customer_id: str = ""
+    line_count: Count
+    line_items_sha256: Sha256Hex
+    pdf_sha256: Sha256Hex
+    reprint_of: str = ""
+
+    def summary(self) -> str:
+        what = f"reprint of {self.reprint_of}" if self.reprint_of else "issued"
+        return (
+            f"Certificate {self.certificate_no} for job {self.job_id} {what}: "
+            f"{self.line_count} drive(s)"
+        )
+
+
 PAYLOAD_TYPES: dict[str, type[Payload]] = {
     cls.event_type: cls
     for cls in (
@@ -392,6 +640,21 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
         CustodyTransferred,
         AssetGraded,
         RubricPublished,
+        PalletOpened,
+        PalletAssetAdded,
+        PalletAssetRemoved,
+        PalletClosed,
+        PalletReopened,
+        PalletWeighed,
+        PalletSealed,
+        PalletUnsealed,
+        PalletShipped,
+        LabelPrinted,
+        MediaRegistered,
+        SanitizationRecorded,
+        SanitizationReviewRaised,
+        DestructionBatchRecorded,
+        CertificateIssued,
     )
 }
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from app.ledger.envelope import Envelope
-from app.storage import schema
+from app.storage import sanitization_projection, schema
 
 # A handler projects a run of consecutive events of one type, in seq order.
 Handler = Callable[[Connection, Sequence[Envelope]], None]
@@ -162,6 +162,21 @@ class Projector:
             "receiving.closed": self._receiving_closed,
             "asset.graded": self._assets_graded,
             "rubric.published": self._rubrics_published,
+            "pallet.opened": _pallets_opened,
+            "pallet.asset_added": _pallet_assets_added,
+            "pallet.asset_removed": _pallet_assets_removed,
+            "pallet.closed": _pallets_status("closed"),
+            "pallet.reopened": _pallets_reopened,
+            "pallet.weighed": _pallets_weighed,
+            "pallet.sealed": _pallets_sealed,
+            "pallet.unsealed": _pallets_unsealed,
+            "pallet.shipped": _pallets_shipped,
+            "label.printed": _labels_printed,
+            "media.registered": sanitization_projection.media_registered,
+            "sanitization.recorded": sanitization_projection.sanitization_recorded,
+            "sanitization.review_raised": sanitization_projection.reviews_raised,
+            "destruction.batch_recorded": sanitization_projection.destruction_batches_recorded,
+            "certificate.issued": sanitization_projection.certificates_issued,
         }
 
     def apply(self, conn: Connection, envelopes: Iterable[Envelope]) -> None:
@@ -498,6 +513,135 @@ class Projector:
                 for e in run
             ],
         )
+
+
+# ---- pallets (issue 7): module functions, one statement per event kind ----
+
+_INSERT_PALLET = (
+    "INSERT INTO pallets (pallet_id, pallet_type, destination, status, number, piece_count, "
+    "weight_g, seal_numbers, sealed_by, sealed_at, opened_at, shipped_at, labels_printed, "
+    "opened_seq, last_seq) VALUES (?, ?, ?, 'open', ?, 0, 0, '[]', '', '', ?, '', 0, ?, ?)"
+)
+_INSERT_PALLET_CONTENT = (
+    "INSERT INTO pallet_contents (asset_id, pallet_id, device_type, disposition, added_seq) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+_COUNT_PALLET = "UPDATE pallets SET piece_count = piece_count + ?, last_seq = ? WHERE pallet_id = ?"
+_DELETE_PALLET_CONTENT = "DELETE FROM pallet_contents WHERE asset_id = ? AND pallet_id = ?"
+_PALLET_STATUS = "UPDATE pallets SET status = ?, last_seq = ? WHERE pallet_id = ?"
+# Reopening or unsealing voids the weight and the seals: they must be taken again.
+_PALLET_REOPEN = (
+    "UPDATE pallets SET status = 'open', weight_g = 0, seal_numbers = '[]', sealed_by = '', "
+    "sealed_at = '', last_seq = ? WHERE pallet_id = ?"
+)
+_PALLET_WEIGH = (
+    "UPDATE pallets SET status = 'weighed', weight_g = ?, last_seq = ? WHERE pallet_id = ?"
+)
+_PALLET_SEAL = (
+    "UPDATE pallets SET status = 'sealed', seal_numbers = ?, sealed_by = ?, sealed_at = ?, "
+    "last_seq = ? WHERE pallet_id = ?"
+)
+_PALLET_SHIP = (
+    "UPDATE pallets SET status = 'shipped', shipped_at = ?, last_seq = ? WHERE pallet_id = ?"
+)
+_PALLET_LABEL = (
+    "UPDATE pallets SET labels_printed = labels_printed + 1, last_seq = ? WHERE pallet_id = ?"
+)
+
+
+def _pallets_opened(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _INSERT_PALLET,
+        [
+            (
+                e.payload["pallet_id"],
+                e.payload["pallet_type"],
+                e.payload["destination"],
+                e.payload["number"],
+                e.device_time,
+                e.seq,
+                e.seq,
+            )
+            for e in run
+        ],
+    )
+
+
+def _pallet_assets_added(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _INSERT_PALLET_CONTENT,
+        [
+            (
+                e.payload["asset_id"],
+                e.payload["pallet_id"],
+                e.payload.get("device_type", ""),
+                e.payload.get("disposition", ""),
+                e.seq,
+            )
+            for e in run
+        ],
+    )
+    conn.exec_driver_sql(_COUNT_PALLET, [(1, e.seq, e.payload["pallet_id"]) for e in run])
+
+
+def _pallet_assets_removed(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _DELETE_PALLET_CONTENT, [(e.payload["asset_id"], e.payload["pallet_id"]) for e in run]
+    )
+    conn.exec_driver_sql(_COUNT_PALLET, [(-1, e.seq, e.payload["pallet_id"]) for e in run])
+
+
+def _pallets_status(status: str) -> Handler:
+    def handler(conn: Connection, run: Sequence[Envelope]) -> None:
+        conn.exec_driver_sql(_PALLET_STATUS, [(status, e.seq, e.payload["pallet_id"]) for e in run])
+
+    return handler
+
+
+def _pallets_reopened(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(_PALLET_REOPEN, [(e.seq, e.payload["pallet_id"]) for e in run])
+
+
+def _pallets_unsealed(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(_PALLET_REOPEN, [(e.seq, e.payload["pallet_id"]) for e in run])
+
+
+def _pallets_weighed(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _PALLET_WEIGH, [(e.payload["weight_g"], e.seq, e.payload["pallet_id"]) for e in run]
+    )
+
+
+def _pallets_sealed(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _PALLET_SEAL,
+        [
+            (
+                json.dumps(list(e.payload["seal_numbers"])),
+                e.payload["sealed_by"],
+                e.device_time,
+                e.seq,
+                e.payload["pallet_id"],
+            )
+            for e in run
+        ],
+    )
+
+
+def _pallets_shipped(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _PALLET_SHIP, [(e.device_time, e.seq, e.payload["pallet_id"]) for e in run]
+    )
+
+
+def _labels_printed(conn: Connection, run: Sequence[Envelope]) -> None:
+    rows = [
+        (e.seq, e.payload["pallet_id"])
+        for e in run
+        if e.payload.get("pallet_id") and e.payload.get("document") == "pallet_label"
+    ]
+    if rows:
+        conn.exec_driver_sql(_PALLET_LABEL, rows)
 
 
 def _subjects_of(e: Envelope) -> list[tuple[str, str, int]]:

@@ -322,12 +322,126 @@ media = Table(
     Column("interface", String(32), nullable=False),
     Column("wwn", String(64), nullable=False),
     Column("registered_seq", Integer, nullable=False),
+    Column("power_on_hours", Integer, nullable=True),
+    # Best passing outcome recorded (DESTROY > PURGE > CLEAR); "" = still data-bearing.
+    Column("outcome", String(16), nullable=False, server_default=""),
+    Column("last_result", String(32), nullable=False, server_default=""),
+    Column("route_to_destruction", Boolean, nullable=False, server_default="0"),
+    Column("last_seq", Integer, nullable=False, server_default="0"),
     Index("ix_media_serial", "serial"),
     Index("ix_media_asset", "asset_id"),
 )
 
+# One row per sanitization attempt (the ledger's ``sanitization.recorded``), newest last.
+sanitization_records = Table(
+    "sanitization_records",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("record_id", String(64), nullable=False, unique=True),
+    Column("media_id", String(64), nullable=False),
+    Column("asset_id", String(64), nullable=False),
+    Column("drive_serial", String(200), nullable=False),
+    Column("media_kind", String(16), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("technique", String(40), nullable=False),
+    Column("result", String(32), nullable=False),
+    Column("tool", String(200), nullable=False),
+    Column("tool_version", String(64), nullable=False),
+    Column("tool_method_label", String(200), nullable=False),
+    Column("ended", String(40), nullable=False),
+    Column("evidence_sha256", String(64), nullable=False),
+    Column("evidence_name", String(200), nullable=False),
+    Column("operator_id", String(64), nullable=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("needs_validation", Boolean, nullable=False),
+    Column("route_to_destruction", Boolean, nullable=False),
+    Index("ix_sanitization_records_media", "media_id"),
+    Index("ix_sanitization_records_evidence", "evidence_sha256"),
+)
+
+# Report results that matched no drive (or must not be matched): the review list.
+sanitization_reviews = Table(
+    "sanitization_reviews",
+    metadata,
+    Column("review_id", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("file_name", String(200), nullable=False),
+    Column("evidence_sha256", String(64), nullable=False),
+    Column("drive_serial", String(200), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("result", String(32), nullable=False),
+    Column("reason", String(400), nullable=False),
+    Index("ix_sanitization_reviews_evidence", "evidence_sha256"),
+)
+
+destruction_batches = Table(
+    "destruction_batches",
+    metadata,
+    Column("batch_id", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("equipment_id", String(200), nullable=False),
+    Column("din_level", String(8), nullable=False),
+    Column("witness_operator_id", String(64), nullable=False),
+    Column("pre_count", Integer, nullable=False),
+    Column("post_count", Integer, nullable=False),
+    Column("output_weight_g", Integer, nullable=False),
+)
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("certificate_no", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("job_id", String(64), nullable=False),
+    Column("line_count", Integer, nullable=False),
+    Column("line_items_sha256", String(64), nullable=False),
+    Column("pdf_sha256", String(64), nullable=False),
+    Column("reprints", Integer, nullable=False),
+)
+
+# ---- pallets (migration 0007) ----
+
+pallets = Table(
+    "pallets",
+    metadata,
+    Column("pallet_id", String(64), primary_key=True),
+    Column("pallet_type", String(32), nullable=False),
+    Column("destination", String(200), nullable=False),
+    # open | closed | weighed | sealed | shipped
+    Column("status", String(16), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("piece_count", Integer, nullable=False),
+    Column("weight_g", Integer, nullable=False),
+    Column("seal_numbers", Text, nullable=False),  # JSON list
+    Column("sealed_by", String(200), nullable=False),
+    Column("sealed_at", String(40), nullable=False),
+    Column("opened_at", String(40), nullable=False),
+    Column("shipped_at", String(40), nullable=False),
+    Column("labels_printed", Integer, nullable=False),
+    Column("opened_seq", Integer, nullable=False),
+    Column("last_seq", Integer, nullable=False),
+)
+
+# What is on each pallet: an asset is on one pallet at a time; a shipped pallet keeps its rows.
+pallet_contents = Table(
+    "pallet_contents",
+    metadata,
+    Column("asset_id", String(64), primary_key=True),
+    Column("pallet_id", String(64), nullable=False),
+    Column("device_type", String(64), nullable=False),
+    Column("disposition", String(32), nullable=False),
+    Column("added_seq", Integer, nullable=False),
+    Index("ix_pallet_contents_pallet", "pallet_id"),
+)
+
 PROJECTION_TABLES = (
+    pallet_contents,
+    pallets,
     event_subjects,
+    certificates,
+    destruction_batches,
+    sanitization_reviews,
+    sanitization_records,
     media,
     asset_grades,
     grade_history,

@@ -18,13 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.devices import DeviceScan, DeviceState, DeviceStatus
-from app.domain.roles import Operator
+from app.domain.roles import Operator, Permission
 from app.services.custody import CustodyService
 from app.services.custody_log import CustodyLogService
 from app.services.device_setup import DeviceSetupService
 from app.services.grading import GradingService
 from app.services.operators import OperatorService
+from app.services.palletizing import PalletizingService
 from app.services.receiving import ReceivingService
+from app.services.sanitization import SanitizationService
 from app.services.station_info import StationInfo
 from app.services.sync import SyncService, SyncView
 from app.ui.device_event_bridge import DeviceEventBridge
@@ -35,7 +37,9 @@ from app.ui.pages.custody_log_page import CustodyLogPage
 from app.ui.pages.devices_page import DevicesPage
 from app.ui.pages.grading_page import GradingPage
 from app.ui.pages.not_built_page import NOT_BUILT, NotBuiltPage
+from app.ui.pages.pallets_page import PalletsPage
 from app.ui.pages.receiving_page import ReceivingPage
+from app.ui.pages.sanitization_page import SanitizationPage
 from app.ui.pages.station_pages import SettingsPage
 from app.ui.pages.sync_page import SyncPage
 from app.ui.task_runner import TaskRunner
@@ -60,6 +64,8 @@ class MainWindow(QMainWindow):
         custody: CustodyService | None = None,
         samples_dir: Path | None = None,
         grading: GradingService | None = None,
+        sanitization: SanitizationService | None = None,
+        palletizing: PalletizingService | None = None,
     ) -> None:
         super().__init__()
         self._info = info
@@ -81,6 +87,8 @@ class MainWindow(QMainWindow):
             device_events.scan_received.connect(self.receiving_page.on_device_scan)
             device_events.tag_observed.connect(self.receiving_page.on_tag_event)
         self.grading_page = self._grading_page(grading, runner, device_events)
+        self.sanitization_page = self._sanitization_page(sanitization, info, runner, device_events)
+        self.pallets_page = self._pallets_page(palletizing, runner, device_events)
         self.pages: dict[str, QWidget] = {}
         for name in PAGE_NAMES:
             if name == "custody-log":
@@ -106,6 +114,10 @@ class MainWindow(QMainWindow):
             self.pages[name] = page
         # The Grading page replaces its placeholder when the station wires grading.
         self.pages.update({"grading": self.grading_page} if self.grading_page else {})
+        self.pages.update(
+            {"sanitization": self.sanitization_page} if self.sanitization_page else {}
+        )
+        self.pages.update({"pallets": self.pallets_page} if self.pallets_page else {})
 
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
@@ -192,6 +204,10 @@ class MainWindow(QMainWindow):
             self.custody_log_page.refresh()
             if self.receiving_page is not None:
                 self.receiving_page.refresh()
+            if self.sanitization_page is not None:
+                self.sanitization_page.refresh()
+            if self.pallets_page is not None and operator.may(Permission.BUILD_PALLETS):
+                self.pallets_page.refresh()
 
     def on_wedge_scan_received(self, text: str) -> None:
         """A keyboard-wedge scan (from the application's wedge filter)."""
@@ -200,6 +216,10 @@ class MainWindow(QMainWindow):
             self.receiving_page.add_scan(text, "keyboard wedge")
         if self.grading_page is not None and self.current_page_name() == "grading":
             self.grading_page.scan(text)
+        if self.sanitization_page is not None and self.current_page_name() == "sanitization":
+            self.sanitization_page.scan(text)
+        if self.pallets_page is not None and self.current_page_name() == "pallets":
+            self.pallets_page.scan(text)
 
     def _grading_page(
         self,
@@ -212,10 +232,47 @@ class MainWindow(QMainWindow):
         device_events.scan_received.connect(self._on_device_events_scan_received)
         return GradingPage(grading, runner)
 
+    def _pallets_page(
+        self,
+        palletizing: PalletizingService | None,
+        runner: TaskRunner,
+        device_events: DeviceEventBridge,
+    ) -> PalletsPage | None:
+        if palletizing is None:
+            return None
+        if self.grading_page is None and self.sanitization_page is None:
+            # Otherwise already connected for those pages: one connection serves all.
+            device_events.scan_received.connect(self._on_device_events_scan_received)
+        return PalletsPage(palletizing, runner)
+
+    def _sanitization_page(
+        self,
+        sanitization: SanitizationService | None,
+        info: StationInfo,
+        runner: TaskRunner,
+        device_events: DeviceEventBridge,
+    ) -> SanitizationPage | None:
+        if sanitization is None:
+            return None
+        if not hasattr(self, "io_runner"):
+            self.io_runner = IoTaskRunner(self)
+        if self.grading_page is None:  # otherwise connected once by ``_grading_page``
+            device_events.scan_received.connect(self._on_device_events_scan_received)
+        return SanitizationPage(
+            sanitization,
+            runner,
+            self.io_runner,
+            certificates_dir=Path(info.data_dir) / "certificates",
+        )
+
     def _on_device_events_scan_received(self, scan: DeviceScan) -> None:
         # A serial scanner's scan looks the asset up while the Grading page is showing.
         if self.grading_page is not None and self.current_page_name() == "grading":
             self.grading_page.scan(scan.value)
+        if self.sanitization_page is not None and self.current_page_name() == "sanitization":
+            self.sanitization_page.scan(scan.value)
+        if self.pallets_page is not None and self.current_page_name() == "pallets":
+            self.pallets_page.scan(scan.value)
 
     def _on_device_events_status_changed(self, _status: DeviceStatus) -> None:
         # The page's model has this status too (connected before this slot): count from it.
@@ -241,6 +298,11 @@ class MainWindow(QMainWindow):
             self.custody_log_page.refresh()
         if PAGE_NAMES[row] == "grading" and self.grading_page is not None:
             self.grading_page.focus_scan()
+        if PAGE_NAMES[row] == "pallets" and self.pallets_page is not None:
+            self.pallets_page.focus_scan()
+        showing_sanitization = PAGE_NAMES[row] == "sanitization"
+        if showing_sanitization and self.sanitization_page is not None and self._operators.current:
+            self.sanitization_page.refresh()
 
     def _on_sign_out_clicked(self) -> None:
         self._runner.run(

@@ -186,6 +186,8 @@ def populate(station_db, store) -> None:
             ),
             *receiving_drafts(tech.operator_id),
             *grading_drafts(tech.operator_id),
+            *pallet_drafts(tech.operator_id),
+            *sanitization_drafts(tech.operator_id),
             EventDraft(
                 type="future.thing_happened",
                 payload={"asset_id": "AS-EXTRA-1", "pallet_id": "PAL-1"},
@@ -353,6 +355,13 @@ def test_rebuild_equals_incremental_projections(station_db, store, dump):
         "grade_history",
         "asset_grades",
         "rubrics",
+        "pallets",
+        "pallet_contents",
+        "media",
+        "sanitization_records",
+        "sanitization_reviews",
+        "destruction_batches",
+        "certificates",
     ):
         assert incremental[name], f"{name} is empty: the comparison would prove nothing"
     # Spot-check that the incremental state is what the events say.
@@ -474,3 +483,243 @@ def test_one_batch_projects_exactly_like_one_event_per_transaction(tmp_path, mak
     finally:
         one_by_one.close()
         batched.close()
+
+
+def pallet_drafts(operator_id: str) -> list[EventDraft]:
+    """Pallets (issue 7): two pallets through every lifecycle event, in runs of one type (so
+    batched projection must equal one-by-one), an unseal, a ship and label prints."""
+
+    def ev(type_: str, **payload) -> EventDraft:
+        return EventDraft(type=type_, payload=payload, operator_id=operator_id)
+
+    sig = "a" * 64
+    return [
+        ev(
+            "pallet.opened",
+            pallet_id="PAL-000001",
+            pallet_type="recycle",
+            destination="D1",
+            number=1,
+        ),
+        ev(
+            "pallet.opened",
+            pallet_id="106141410000000025",
+            pallet_type="resale",
+            destination="D2",
+            number=2,
+        ),
+        ev(
+            "pallet.asset_added",
+            pallet_id="PAL-000001",
+            asset_id="AS-EXTRA-1",
+            device_type="laptop",
+            disposition="RECYCLE",
+        ),
+        ev(
+            "pallet.asset_added",
+            pallet_id="PAL-000001",
+            asset_id="AS-EXTRA-2",
+            device_type="desktop",
+            disposition="RECYCLE",
+        ),
+        ev("pallet.asset_added", pallet_id="106141410000000025", asset_id="AS-GX-1"),
+        ev("pallet.asset_removed", pallet_id="PAL-000001", asset_id="AS-EXTRA-2", reason="x"),
+        ev("pallet.closed", pallet_id="PAL-000001", piece_count=1),
+        ev("pallet.closed", pallet_id="106141410000000025", piece_count=1),
+        ev("pallet.reopened", pallet_id="106141410000000025", reason="forgot one"),
+        ev("pallet.weighed", pallet_id="PAL-000001", weight_g=12_000),
+        ev(
+            "pallet.sealed",
+            pallet_id="PAL-000001",
+            seal_numbers=["S-1"],
+            sealed_by="Sam",
+            piece_count=1,
+            weight_g=12_000,
+        ),
+        ev(
+            "pallet.unsealed",
+            pallet_id="PAL-000001",
+            unsealed_by="Sam",
+            seal_numbers=["S-1"],
+            reason="recount",
+        ),
+        ev("pallet.closed", pallet_id="PAL-000001", piece_count=1),
+        ev("pallet.weighed", pallet_id="PAL-000001", weight_g=11_900),
+        ev(
+            "pallet.sealed",
+            pallet_id="PAL-000001",
+            seal_numbers=["S-2", "S-3"],
+            sealed_by="Sam",
+            piece_count=1,
+            weight_g=11_900,
+        ),
+        ev(
+            "label.printed",
+            subject_id="PAL-000001",
+            pallet_id="PAL-000001",
+            document="pallet_label",
+            format="zpl",
+            target="tcp://p:9100",
+            content_sha256=sig,
+        ),
+        ev(
+            "label.printed",
+            subject_id="PAL-000001",
+            pallet_id="PAL-000001",
+            document="pallet_label",
+            format="pdf",
+            target="file:x.pdf",
+            reprint=True,
+            content_sha256=sig,
+        ),
+        ev(
+            "label.printed",
+            subject_id="AS-EXTRA-1",
+            asset_id="AS-EXTRA-1",
+            document="asset_label",
+            format="pdf",
+            target="file:a.pdf",
+            content_sha256=sig,
+        ),
+        ev(
+            "pallet.shipped",
+            pallet_id="PAL-000001",
+            kind="SHIP_DOWNSTREAM",
+            destination="D1",
+            carrier="FastFreight",
+            driver_name="Dee",
+            driver_id_method="drivers_licence",
+            released_by="Sam",
+            seal_numbers=["S-2", "S-3"],
+            piece_count_declared=1,
+            piece_count_observed=1,
+            weight_g=11_900,
+            driver_signature_sha256=sig,
+            shipper_signature_sha256=sig,
+        ),
+        ev(
+            "custody.transferred",
+            kind="SHIP_DOWNSTREAM",
+            from_party="Sam",
+            to_party="FastFreight",
+            asset_ids=["AS-EXTRA-1"],
+            container_ids=["PAL-000001"],
+            location="in transit to D1",
+        ),
+    ]
+
+
+def test_pallet_projection_reflects_the_events(station_db, store):
+    populate(station_db, store)
+    with station_db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT pallet_id, status, piece_count, weight_g, seal_numbers, labels_printed "
+                "FROM pallets ORDER BY number"
+            )
+        ).all()
+        contents = conn.execute(
+            text("SELECT pallet_id, asset_id FROM pallet_contents ORDER BY asset_id")
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("PAL-000001", "shipped", 1, 11_900, '["S-2", "S-3"]', 2),
+        ("106141410000000025", "open", 1, 0, "[]", 0),
+    ]
+    assert [tuple(r) for r in contents] == [
+        ("PAL-000001", "AS-EXTRA-1"),
+        ("106141410000000025", "AS-GX-1"),
+    ]
+
+
+def sanitization_drafts(operator_id: str) -> list[EventDraft]:
+    """Sanitization (issue 5): two drives, records in one run (a failed wipe, then a Clear and a
+    Destroy: the best passing outcome wins), a review item, a batch and a certificate reprint."""
+
+    def ev(type_: str, **payload) -> EventDraft:
+        return EventDraft(type=type_, payload=payload, operator_id=operator_id)
+
+    def record(record_id: str, media_id: str, outcome: str, result: str, **extra) -> EventDraft:
+        return ev(
+            "sanitization.recorded",
+            record_id=record_id,
+            media_id=media_id,
+            asset_id="AS-EXTRA-1",
+            drive_serial=media_id.upper(),
+            media_kind="HDD",
+            outcome=outcome,
+            technique="OVERWRITE",
+            result=result,
+            tool="nwipe",
+            tool_version="0.42",
+            evidence_sha256="e" * 64,
+            **extra,
+        )
+
+    return [
+        ev("media.registered", media_id="md-1", asset_id="AS-EXTRA-1", kind="HDD", serial="MD-1"),
+        ev(
+            "media.registered",
+            media_id="md-2",
+            asset_id="AS-EXTRA-1",
+            kind="SSD",
+            serial="MD-2",
+            power_on_hours=12,
+        ),
+        record("sr-1", "md-1", "", "FAILED", route_to_destruction=True),
+        record("sr-2", "md-2", "CLEAR", "PASSED"),
+        record("sr-3", "md-1", "DESTROY", "PASSED", batch_id="db-1"),
+        record("sr-4", "md-1", "CLEAR", "PASSED"),
+        ev(
+            "sanitization.review_raised",
+            review_id="rv-1",
+            file_name="run.txt",
+            evidence_sha256="e" * 64,
+            reason="no registered drive has serial X",
+        ),
+        ev(
+            "destruction.batch_recorded",
+            batch_id="db-1",
+            equipment_id="SHRED-01",
+            din_level="H-4",
+            witness_operator_id="op-2",
+            witness_name="Sam",
+            media_ids=["md-1"],
+            serials=["MD-1"],
+            pre_count=1,
+            post_count=1,
+        ),
+        ev(
+            "certificate.issued",
+            certificate_no="CERT-1",
+            job_id="JOB-1",
+            line_count=2,
+            line_items_sha256="c" * 64,
+            pdf_sha256="d" * 64,
+        ),
+        ev(
+            "certificate.issued",
+            certificate_no="CERT-1",
+            job_id="JOB-1",
+            line_count=2,
+            line_items_sha256="c" * 64,
+            pdf_sha256="f" * 64,
+            reprint_of="CERT-1",
+        ),
+    ]
+
+
+def test_media_keep_their_best_outcome(station_db, store):
+    populate(station_db, store)
+    with station_db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT serial, outcome, last_result, route_to_destruction FROM media "
+                "WHERE serial LIKE 'MD-%' ORDER BY serial"
+            )
+        ).all()
+        reprints = conn.execute(text("SELECT reprints FROM certificates")).scalar_one()
+    assert [tuple(r) for r in rows] == [
+        ("MD-1", "DESTROY", "PASSED", 0),
+        ("MD-2", "CLEAR", "PASSED", 0),
+    ]
+    assert reprints == 1

@@ -73,7 +73,13 @@ def test_filter_by_asset_shows_only_that_assets_history(window, qtbot, demo_stat
     qtbot.waitUntil(lambda: page.model.rowCount() < len(summaries), timeout=5000)
     types = _column(window, LedgerColumn.TYPE)
     assert "asset.received" in types
-    assert set(types) <= {"asset.received", "custody.transferred"}
+    # The demo also registers the laptop's drive and records its wipe (sanitization).
+    assert set(types) <= {
+        "asset.received",
+        "custody.transferred",
+        "media.registered",
+        "sanitization.recorded",
+    }
     for row in range(page.model.rowCount()):
         entry = page.model.entry_at(row)
         assert asset_id in str(entry.payload)

@@ -1,0 +1,165 @@
+"""Projection handlers for the media registry and sanitization events (registered in
+:class:`app.storage.projector.Projector`). Each takes a run of events of one type in seq order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection
+
+from app.ledger.envelope import Envelope
+
+_INSERT_MEDIA = (
+    "INSERT INTO media (media_id, asset_id, kind, serial, model, capacity_bytes, interface, wwn, "
+    "registered_seq, power_on_hours, outcome, last_result, route_to_destruction, last_seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', 0, ?)"
+)
+_INSERT_RECORD = (
+    "INSERT INTO sanitization_records (seq, record_id, media_id, asset_id, drive_serial, "
+    "media_kind, outcome, technique, result, tool, tool_version, tool_method_label, ended, "
+    "evidence_sha256, evidence_name, operator_id, batch_id, needs_validation, "
+    "route_to_destruction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# The best passing outcome wins (a later Clear never lowers an earlier Destroy); the latest
+# result and routing always follow the newest record.
+_UPDATE_MEDIA = (
+    "UPDATE media SET outcome = CASE "
+    "  WHEN ? = '' THEN outcome "
+    "  WHEN instr('|CLEAR|PURGE|DESTROY|', '|' || ? || '|') > "
+    "       instr('|CLEAR|PURGE|DESTROY|', '|' || outcome || '|') OR outcome = '' THEN ? "
+    "  ELSE outcome END, "
+    "last_result = ?, route_to_destruction = ?, last_seq = ? WHERE media_id = ?"
+)
+_INSERT_REVIEW = (
+    "INSERT INTO sanitization_reviews (review_id, seq, file_name, evidence_sha256, drive_serial, "
+    "model, result, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_BATCH = (
+    "INSERT INTO destruction_batches (batch_id, seq, equipment_id, din_level, "
+    "witness_operator_id, pre_count, post_count, output_weight_g) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_CERTIFICATE = (
+    "INSERT INTO certificates (certificate_no, seq, job_id, line_count, line_items_sha256, "
+    "pdf_sha256, reprints) VALUES (?, ?, ?, ?, ?, ?, 0) ON CONFLICT (certificate_no) DO UPDATE "
+    "SET reprints = reprints + 1, pdf_sha256 = excluded.pdf_sha256"
+)
+
+
+def media_registered(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _INSERT_MEDIA,
+        [
+            (
+                e.payload["media_id"],
+                e.payload.get("asset_id", ""),
+                e.payload["kind"],
+                e.payload["serial"],
+                e.payload.get("model", ""),
+                e.payload.get("capacity_bytes", 0),
+                e.payload.get("interface", ""),
+                e.payload.get("wwn", ""),
+                e.seq,
+                e.payload.get("power_on_hours"),
+                e.seq,
+            )
+            for e in run
+        ],
+    )
+
+
+def sanitization_recorded(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _INSERT_RECORD,
+        [
+            (
+                e.seq,
+                e.payload["record_id"],
+                e.payload["media_id"],
+                e.payload.get("asset_id", ""),
+                e.payload["drive_serial"],
+                e.payload["media_kind"],
+                e.payload["outcome"],
+                e.payload["technique"],
+                e.payload["result"],
+                e.payload["tool"],
+                e.payload.get("tool_version", ""),
+                e.payload.get("tool_method_label", ""),
+                e.payload.get("ended", ""),
+                e.payload.get("evidence_sha256", ""),
+                e.payload.get("evidence_name", ""),
+                e.operator_id,
+                e.payload.get("batch_id", ""),
+                bool(e.payload.get("needs_validation", False)),
+                bool(e.payload.get("route_to_destruction", False)),
+            )
+            for e in run
+        ],
+    )
+    # In order: each record updates the medium as the one before it left it.
+    for e in run:
+        outcome = e.payload["outcome"]
+        conn.exec_driver_sql(
+            _UPDATE_MEDIA,
+            (
+                outcome,
+                outcome,
+                outcome,
+                e.payload["result"],
+                bool(e.payload.get("route_to_destruction", False)) and not outcome,
+                e.seq,
+                e.payload["media_id"],
+            ),
+        )
+
+
+def reviews_raised(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _INSERT_REVIEW,
+        [
+            (
+                e.payload["review_id"],
+                e.seq,
+                e.payload["file_name"],
+                e.payload["evidence_sha256"],
+                e.payload.get("drive_serial", ""),
+                e.payload.get("model", ""),
+                e.payload.get("result", ""),
+                e.payload["reason"],
+            )
+            for e in run
+        ],
+    )
+
+
+def destruction_batches_recorded(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _INSERT_BATCH,
+        [
+            (
+                e.payload["batch_id"],
+                e.seq,
+                e.payload["equipment_id"],
+                e.payload["din_level"],
+                e.payload["witness_operator_id"],
+                e.payload["pre_count"],
+                e.payload["post_count"],
+                e.payload.get("output_weight_g", 0),
+            )
+            for e in run
+        ],
+    )
+
+
+def certificates_issued(conn: Connection, run: Sequence[Envelope]) -> None:
+    for e in run:
+        conn.exec_driver_sql(
+            _UPSERT_CERTIFICATE,
+            (
+                e.payload["certificate_no"],
+                e.seq,
+                e.payload["job_id"],
+                e.payload["line_count"],
+                e.payload["line_items_sha256"],
+                e.payload["pdf_sha256"],
+            ),
+        )
