@@ -592,7 +592,34 @@ def _self_test_runtime_parts() -> bool:
     canvas.drawString(72, 720, "ITAD Station self-test")
     canvas.save()
     print(f"reportlab: rendered a {len(buffer.getvalue())} byte PDF")
-    return buffer.getvalue().startswith(b"%PDF")
+    from app.documents.pallet_label import (  # noqa: PLC0415
+        LabelSize,
+        PalletLabelData,
+        pallet_label_layout,
+        render_pdf,
+        render_zpl,
+    )
+
+    # Labels load barcode symbologies by name at run time: what a frozen bundle may miss.
+    label = pallet_label_layout(
+        PalletLabelData(
+            pallet_id="106141411234567897",
+            is_sscc=True,
+            pallet_type="Resale",
+            destination="Self-test",
+            piece_count=1,
+            weight="1.0 kg",
+            sealed_by="Self Test",
+            sealed_at="now",
+            seal_numbers=("S-1",),
+            lithium=True,
+        ),
+        LabelSize.PALLET_4X6,
+    )
+    label_pdf = render_pdf([label])
+    label_zpl = render_zpl(label)
+    print(f"labels: {len(label_pdf)} byte PDF and {len(label_zpl)} byte ZPL pallet label")
+    return buffer.getvalue().startswith(b"%PDF") and label_pdf.startswith(b"%PDF")
 
 
 def _self_test_station_window() -> bool:
