@@ -24,7 +24,7 @@ from app.domain.ids import sscc18
 
 pytestmark = pytest.mark.skipif(
     shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None,
-    reason="needs zbar-tools and poppler-utils (packaging/debian-packages.txt)",
+    reason="needs zbar-tools and poppler-utils (packaging/debian-*packages.txt)",
 )
 
 SSCC = sscc18("0614141", 123456789, extension_digit=1)
