@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
+from app.ledger.canonical import parse_json
 from app.ledger.envelope import Envelope
 from app.storage import sanitization_projection, schema
 
@@ -685,8 +686,8 @@ def envelope_from_row(row: Mapping[str, Any]) -> Envelope:
         operator_id=row["operator_id"],
         type=row["type"],
         schema_version=row["schema_version"],
-        payload=json.loads(row["payload"]),
-        refs=json.loads(row["refs"]),
+        payload=parse_json(row["payload"]),
+        refs=parse_json(row["refs"]),
         prev_hash=row["prev_hash"],
         hash=row["hash"],
         sig=row["sig"],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +9,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, RowMapping, Select, fu
 
 from app.domain.audit import LedgerEntry, LedgerFilter
 from app.domain.roles import Operator, Role
+from app.ledger.canonical import parse_json
 from app.ledger.verify import LedgerRow
 from app.storage import schema
 from app.storage.event_store import iter_ledger_rows
@@ -109,8 +109,8 @@ class LedgerReader(_Reader):
                 operator_name=r.display_name or r.operator_id,
                 device_time=r.device_time,
                 hlc_ms=r.hlc_l,
-                payload=json.loads(r.payload),
-                refs=json.loads(r.refs),
+                payload=parse_json(r.payload),
+                refs=parse_json(r.refs),
                 hash=r.hash,
                 prev_hash=r.prev_hash,
                 sig=r.sig,
