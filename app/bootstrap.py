@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from app import __version__
 from app.config import DeviceSettingsFile, Settings, default_config_path
 from app.devices.device_manager import DeviceManager
-from app.devices.printer import PrintQueue
+from app.devices.printer import OsPrinter, PrintQueue
 from app.devices.simulation import SimulatedDevices, start_demo_devices
 from app.domain.devices import DeviceEvent, DeviceState
 from app.domain.errors import UserFacingError
 from app.domain.ids import uuid7
-from app.domain.pallets import PalletIdScheme
+from app.domain.pallets import PalletIdScheme, derived_station_code
 from app.ledger.chain import Sealer
 from app.ledger.hlc import HlcTimestamp, HybridLogicalClock
 from app.ledger.keys import StationKey
@@ -42,11 +42,12 @@ from app.services.device_setup import DeviceSetupService
 from app.services.grading import GradingService, RubricCatalog
 from app.services.operators import OperatorService
 from app.services.palletizing import PalletizingService
-from app.services.receiving import ReceivingService, ReportContext
+from app.services.receiving import IntakeLabelOutput, ReceivingService, ReportContext
 from app.services.sanitization import MediaDataBearingCheck, SanitizationService
 from app.services.station_info import StationInfo
 from app.services.station_setup import ensure_initialized
 from app.services.sync import SyncService
+from app.storage.blob_outbox import SqliteBlobOutbox
 from app.storage.blob_store import BlobStore
 from app.storage.database import StationDatabase, open_read_only_engine, open_station_database
 from app.storage.event_store import EventStore
@@ -78,6 +79,8 @@ if TYPE_CHECKING:
 
 KEY_FILE_NAME = "station.key"
 BLOBS_DIR_NAME = "blobs"
+#: Intake labels saved as PDF when no label printer is configured.
+INTAKE_LABELS_DIR_NAME = "intake-labels"
 #: Demo scanner pace: slow enough to watch, in the window; quick for a screenshot.
 DEMO_SCAN_INTERVAL_S = 2.5
 SCREENSHOT_SCAN_INTERVAL_S = 0.3
@@ -119,8 +122,13 @@ class Station:
         self.database.close()
 
 
-def open_station(settings: Settings, *, demo: bool = False) -> Station:
+def open_station(
+    settings: Settings, *, demo: bool = False, os_printer: OsPrinter | None = None
+) -> Station:
     """Open (creating on first run) the station in ``settings.data_dir`` and wire its services.
+
+    ``os_printer`` (GUI commands: Qt's print support, ``app.ui.os_printer``) lets labels and
+    manifests print as PDF to the operating system's printers.
 
     Raises the storage errors (locked, corrupt, too new) without touching the files.
     """
@@ -181,7 +189,15 @@ def open_station(settings: Settings, *, demo: bool = False) -> Station:
         _wire_sync(station, hlc)
         station.grading = _grading_service(station)
         station.sanitization = _sanitization_service(station)
-        station.palletizing = _palletizing_service(station)
+        station.palletizing = _palletizing_service(station, os_printer)
+        # Intake labels go to the same label printer (queue) as pallet labels, else to PDFs.
+        receiving.use_intake_label_output(
+            IntakeLabelOutput(
+                printer=station.print_queue,
+                target=station.palletizing.printer_target,
+                pdf_dir=data_dir / INTAKE_LABELS_DIR_NAME,
+            )
+        )
     except BaseException:
         database.close()
         raise
@@ -228,16 +244,19 @@ def _sanitization_service(station: Station) -> SanitizationService:
     )
 
 
-def _palletizing_service(station: Station) -> PalletizingService:
-    """Pallets and labels. The print queue starts only when a label printer is configured
-    (the demo prints to a fake Zebra printer on 127.0.0.1)."""
+def _palletizing_service(station: Station, os_printer: OsPrinter | None) -> PalletizingService:
+    """Pallets and labels. The print queue starts when a Zebra label printer is configured
+    (the demo prints to a fake Zebra printer on 127.0.0.1) or OS printers can be used."""
     settings = station.settings
     target = settings.label_printer
     if station.demo and not target:
         station.demo_printer = ZplPrinterSimulator()
         target = station.demo_printer.url
-    if target:
-        station.print_queue = PrintQueue(retry_interval_s=10.0)
+    if target or os_printer is not None:
+        station.print_queue = PrintQueue(
+            retry_interval_s=10.0,
+            os_printer=os_printer.print_pdf if os_printer is not None else None,
+        )
     assert station.grading is not None
     return PalletizingService(
         station.events,
@@ -248,11 +267,21 @@ def _palletizing_service(station: Station) -> PalletizingService:
         # The same "is it data-bearing?" answer grading uses: the media registry.
         data_bearing=MediaDataBearingCheck(SanitizationRepository(station.database.engine)),
         rubrics=station.grading.rubrics,
-        scheme=PalletIdScheme(gs1_company_prefix=settings.gs1_company_prefix),
+        scheme=pallet_id_scheme(settings, station.key.public_key_hex),
         printer=station.print_queue,
         printer_target=target,
         facility=settings.station_name,
+        os_printers=os_printer.printer_names if os_printer is not None else None,
     )
+
+
+def pallet_id_scheme(settings: Settings, public_key_hex: str) -> PalletIdScheme:
+    """Pallet numbering with this station's code in every ID (``PalletIdScheme``): the
+    configured ``pallet_station_code``, or for internal IDs one derived from the station key."""
+    code = settings.pallet_station_code
+    if not code and not settings.gs1_company_prefix:
+        code = derived_station_code(bytes.fromhex(public_key_hex))
+    return PalletIdScheme(gs1_company_prefix=settings.gs1_company_prefix, station_code=code)
 
 
 def _wire_sync(station: Station, hlc: HybridLogicalClock) -> None:
@@ -265,9 +294,13 @@ def _wire_sync(station: Station, hlc: HybridLogicalClock) -> None:
         client_factory=SyncClient,
         hlc=hlc,
         server_url_override=station.settings.server_url,
+        blobs=SqliteBlobOutbox(
+            station.database.engine, BlobStore(station.settings.data_dir / BLOBS_DIR_NAME)
+        ),
+        app_version=__version__,
     )
     station.sync_worker = SyncWorker(engine, store, station_name=station.settings.station_name)
-    station.sync = SyncService(station.sync_worker, station.operators)
+    station.sync = SyncService(station.sync_worker, station.operators, station.events)
 
 
 @dataclass
@@ -385,13 +418,16 @@ def run_gui(settings: Settings, *, demo: bool = False) -> int:
     from PySide6.QtWidgets import QDialog, QMessageBox  # noqa: PLC0415
 
     from app.ui.device_event_bridge import DeviceEventBridge  # noqa: PLC0415
+    from app.ui.os_printer import QtOsPrinter  # noqa: PLC0415
     from app.ui.sign_in_dialog import SignInDialog  # noqa: PLC0415
     from app.ui.task_runner import TaskRunner  # noqa: PLC0415
     from app.ui.wedge_filter import WedgeScanFilter  # noqa: PLC0415
 
     app = _qt_app()
     try:
-        station = open_station(demo_settings(settings) if demo else settings, demo=demo)
+        station = open_station(
+            demo_settings(settings) if demo else settings, demo=demo, os_printer=QtOsPrinter()
+        )
     except UserFacingError as exc:
         QMessageBox.critical(None, "ITAD Station cannot start", exc.message)
         return 2
@@ -453,10 +489,13 @@ def screenshot(
         return 2
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from app.ui.device_event_bridge import DeviceEventBridge  # noqa: PLC0415
+    from app.ui.os_printer import QtOsPrinter  # noqa: PLC0415
     from app.ui.task_runner import TaskRunner  # noqa: PLC0415
 
     app = _qt_app()
-    station = open_station(demo_settings(settings) if demo else settings, demo=demo)
+    station = open_station(
+        demo_settings(settings) if demo else settings, demo=demo, os_printer=QtOsPrinter()
+    )
     runner = TaskRunner()
     bridge = DeviceEventBridge()
     devices = start_devices(station, bridge.post, demo_scan_interval_s=SCREENSHOT_SCAN_INTERVAL_S)

@@ -1,7 +1,8 @@
 """The sync and server subcommands of ``itad-station`` (wired into ``app.cli``).
 
 * ``server``: run the central server under uvicorn (migrates first).
-* ``server-admin``: create enrolment codes, revoke stations, load reference data.
+* ``server-admin``: create enrolment codes, revoke stations, load reference data, publish
+  manifests.
 * ``enrol``: register this station with a server using a one-time code.
 * ``sync``: run sync cycles now until nothing moves, and print the status.
 """
@@ -45,6 +46,13 @@ def add_sync_commands(
         default=os.environ.get(ENV_ADMIN_TOKEN, ""),
         help=f"bearer token for /v1/admin and the facility pages; default ${ENV_ADMIN_TOKEN}",
     )
+    server.add_argument(
+        "--checkpoint-key",
+        default=os.environ.get("ITAD_SERVER_CHECKPOINT_KEY", ""),
+        help="file with the Ed25519 key that signs checkpoints of the event log (created if "
+        "missing; keep it off the database host's backups); default $ITAD_SERVER_CHECKPOINT_KEY, "
+        "else the server user's data directory",
+    )
 
     admin = sub.add_parser("server-admin", help="administer the central server's database")
     _database_url(admin)
@@ -58,6 +66,15 @@ def add_sync_commands(
         help='load reference data from JSON: {"facility_id": "...", "<kind>": {"<id>": {...}}}',
     )
     ref.add_argument("file", type=Path)
+    upload = admin_sub.add_parser(
+        "upload-manifest",
+        help="publish a customer manifest (CSV/XLSX) to a facility's stations",
+    )
+    upload.add_argument("--facility", required=True, help="facility whose stations receive it")
+    upload.add_argument("--customer", required=True, help="customer id")
+    upload.add_argument("--customer-name", default="", help="customer name (default: the id)")
+    upload.add_argument("--job", required=True, help="receiving job id")
+    upload.add_argument("file", type=Path)
 
     enrol = sub.add_parser("enrol", help="enrol this station with a server (one-time code)")
     enrol.add_argument("--server", required=True, help="server address, e.g. http://host:8470")
@@ -97,7 +114,14 @@ def _server(args: argparse.Namespace) -> int:
     url = _need_url(args)
     if url is None:
         return EXIT_USER_ERROR
-    serve(url, host=args.host, port=args.port, workers=args.workers, admin_token=args.admin_token)
+    serve(
+        url,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        admin_token=args.admin_token,
+        checkpoint_key=args.checkpoint_key,
+    )
     return EXIT_OK
 
 
@@ -114,6 +138,26 @@ def _server_admin(args: argparse.Namespace) -> int:
             print(f"itad-station: no station {args.station_id}", file=sys.stderr)
             return EXIT_USER_ERROR
         print(f"Revoked {args.station_id}")
+    elif args.admin_command == "upload-manifest":
+        from app.domain.errors import UserFacingError  # noqa: PLC0415
+
+        try:
+            done = run.upload_manifest(
+                url,
+                args.file,
+                facility_id=args.facility,
+                customer_id=args.customer,
+                job_id=args.job,
+                customer_name=args.customer_name,
+            )
+        except (UserFacingError, OSError) as exc:
+            message = exc.message if isinstance(exc, UserFacingError) else str(exc)
+            print(f"itad-station: {message}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        print(
+            f"Published manifest {done.manifest_id} ({done.line_count} lines) for job "
+            f"{done.job_id} to facility {done.facility_id}"
+        )
     else:
         print(f"Loaded {run.load_reference(url, args.file)} reference rows")
     return EXIT_OK

@@ -47,6 +47,11 @@ class Settings:
     devices: tuple[DeviceConfig, ...] = field(default=())
     # Pallet IDs: SSCC-18 from this GS1 company prefix; empty: the internal PAL- scheme.
     gs1_company_prefix: str = ""
+    # This station's pallet code, unique among the stations sharing the GS1 prefix (0-99,
+    # required with a prefix) or the facility (letters/digits; empty: derived from the station
+    # key). It is part of every pallet ID, so two stations never number the same pallet:
+    # see app.domain.pallets.PalletIdScheme.
+    pallet_station_code: str = ""
     # Zebra label printer: "tcp://host:9100", "serial:///dev/ttyUSB0" (pyserial URL after
     # "serial:"), or empty (labels are saved as PDF/ZPL files only).
     label_printer: str = ""
@@ -110,6 +115,7 @@ def load_settings(path: Path | None = None) -> Settings:
         "facility_id",
         "server_url",
         "gs1_company_prefix",
+        "pallet_station_code",
         "label_printer",
     }
     unknown = sorted(set(station) - known)
@@ -126,6 +132,7 @@ def load_settings(path: Path | None = None) -> Settings:
         facility_id=station.get("facility_id", defaults.facility_id),
         server_url=station.get("server_url", ""),
         gs1_company_prefix=station.get("gs1_company_prefix", ""),
+        pallet_station_code=station.get("pallet_station_code", "").strip().upper(),
         label_printer=station.get("label_printer", ""),
         devices=_parse_devices(data.get("devices", []), path),
     )

@@ -33,17 +33,30 @@ def parse_printer_url(url: str) -> tuple[str, str]:
 
 
 def send_tcp(host: str, port: int, data: bytes, *, timeout_s: float = 5.0) -> None:
-    """Connect, send every byte, close (the printer prints what it received)."""
+    """Connect, send every byte, close (the printer prints what it received). A printer that
+    cannot be reached and one that drops the connection part-way (it rejected the data) are
+    both :class:`DeviceDisconnected`, with different messages."""
     try:
-        with socket.create_connection((host, port), timeout=timeout_s) as sock:
-            sock.sendall(data)
-            sock.shutdown(socket.SHUT_WR)
+        sock = socket.create_connection((host, port), timeout=timeout_s)
     except TimeoutError as exc:
-        raise DeviceTimeout(f"printer {host}:{port} did not accept data in {timeout_s} s") from exc
+        raise DeviceTimeout(f"printer {host}:{port} did not answer in {timeout_s} s") from exc
     except OSError as exc:
         raise DeviceDisconnected(
             f"printer {host}:{port} unreachable: {exc.strerror or exc}"
         ) from exc
+    with sock:
+        try:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+        except TimeoutError as exc:
+            raise DeviceTimeout(
+                f"printer {host}:{port} stopped taking data for {timeout_s} s"
+            ) from exc
+        except OSError as exc:
+            raise DeviceDisconnected(
+                f"printer {host}:{port} closed the connection before taking the whole label "
+                f"({exc.strerror or exc})"
+            ) from exc
 
 
 def send_serial(url: str, data: bytes, *, baud: int = 9600, timeout_s: float = 10.0) -> None:

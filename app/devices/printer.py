@@ -1,8 +1,13 @@
 """The label print queue: one worker thread owns the printer connection and sends jobs in order.
-A job that fails (printer off, unplugged, out of reach) stays at the head of the queue and is
-retried every ``retry_interval_s`` or at once on :meth:`PrintQueue.retry_now`; nothing is lost
-while the printer is offline. ``on_delivered`` of a job runs on the worker thread after the
-printer accepted every byte (the palletizing service records ``label.printed`` there).
+A job that fails (printer off, unplugged, out of reach, refusing the job) stays at the head of
+the queue and is retried every ``retry_interval_s`` or at once on :meth:`PrintQueue.retry_now`;
+nothing is lost while the printer is offline. ``on_delivered`` of a job runs on the worker
+thread after the printer accepted every byte (the palletizing service records ``label.printed``
+there).
+
+Targets: ``tcp://host[:9100]`` and ``serial:<port>`` take ZPL (``drivers.zpl``);
+``os:<printer name>`` takes PDF and goes to the injected ``os_printer`` (Qt's print support,
+wired by ``bootstrap``; this package stays Qt-free).
 
 Thread contract: any thread may call :meth:`submit`, :meth:`jobs`, :meth:`retry_now`,
 :meth:`cancel` and :meth:`close`.
@@ -16,14 +21,25 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
-from app.domain.printing import JobState, PrintJobStatus
+from app.domain.printing import OS_PRINTER_PREFIX, JobState, PrintFailed, PrintJobStatus
 from drivers import zpl
 from drivers.errors import DriverError
 
 log = logging.getLogger(__name__)
 
 Sender = Callable[[str, bytes], None]
+#: Prints PDF bytes on the OS printer of that name; raises ``PrintFailed`` in operator words.
+OsPrinterSender = Callable[[str, bytes], None]
+
+
+class OsPrinter(Protocol):
+    """The operating system's printers (``app.ui.os_printer.QtOsPrinter`` in the GUI)."""
+
+    def printer_names(self) -> list[str]: ...
+
+    def print_pdf(self, name: str, pdf: bytes, title: str = ...) -> None: ...
 
 
 def send_to_printer(url: str, data: bytes) -> None:
@@ -48,8 +64,10 @@ class PrintQueue:
         retry_interval_s: float = 10.0,
         on_change: Callable[[PrintJobStatus], None] | None = None,
         keep_done: int = 50,
+        os_printer: OsPrinterSender | None = None,
     ) -> None:
         self._sender = sender
+        self._os_printer = os_printer
         self._retry_interval_s = retry_interval_s
         self._on_change = on_change
         self._keep_done = keep_done
@@ -69,9 +87,10 @@ class PrintQueue:
         description: str,
         on_delivered: Callable[[], None] | None = None,
     ) -> str:
-        """Queue ``data`` for the printer at ``target`` (a ``drivers.zpl`` URL); returns the
-        job id. Raises ``ValueError`` at once for a malformed printer URL."""
-        zpl.parse_printer_url(target)
+        """Queue ``data`` for the printer at ``target`` (a ``drivers.zpl`` URL, or
+        ``os:<name>`` with PDF ``data``); returns the job id. Raises ``ValueError`` at once
+        for a malformed printer URL or an OS printer on a station without OS printing."""
+        self.check_target(target)
         with self._cond:
             job_id = f"print-{next(self._ids)}"
             status = PrintJobStatus(job_id, description, target, JobState.QUEUED, 0, "")
@@ -80,6 +99,28 @@ class PrintQueue:
             self._cond.notify_all()
         self._notify(status)
         return job_id
+
+    @property
+    def os_printing(self) -> bool:
+        """True when ``os:`` targets can be printed (an OS printer sender was injected)."""
+        return self._os_printer is not None
+
+    def check_target(self, target: str) -> None:
+        """Raise ``ValueError`` naming the problem if ``target`` cannot be printed to."""
+        if target.startswith(OS_PRINTER_PREFIX):
+            if not target.removeprefix(OS_PRINTER_PREFIX).strip():
+                raise ValueError(f"printer URL {target!r} names no OS printer")
+            if self._os_printer is None:
+                raise ValueError("this station cannot print to OS printers (no print support)")
+            return
+        zpl.parse_printer_url(target)
+
+    def _send(self, target: str, data: bytes) -> None:
+        if target.startswith(OS_PRINTER_PREFIX):
+            assert self._os_printer is not None  # check_target refused it otherwise
+            self._os_printer(target.removeprefix(OS_PRINTER_PREFIX), data)
+        else:
+            self._sender(target, data)
 
     def jobs(self) -> list[PrintJobStatus]:
         """Waiting jobs first (in print order), then the most recent finished ones."""
@@ -129,8 +170,8 @@ class PrintQueue:
                 job = self._pending[0]
                 self._wake = False
             try:
-                self._sender(job.status.target, job.data)
-            except (DriverError, ValueError) as exc:
+                self._send(job.status.target, job.data)
+            except (DriverError, ValueError, PrintFailed) as exc:
                 self._failed(job, exc)
                 continue
             status = replace(

@@ -64,6 +64,7 @@ class PalletLabelData:
     seal_numbers: tuple[str, ...]
     lithium: bool
     facility: str = ""
+    box_count: int = 0  # boxes/totes holding the pieces (0: loose on the pallet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +245,8 @@ def pallet_label_layout(data: PalletLabelData, size: LabelSize) -> Layout:
         + 10
     )
     pieces = f"{data.piece_count} PCS"
+    if data.box_count:
+        pieces += f" / {data.box_count} BOX" + ("ES" if data.box_count > 1 else "")
     weight = data.weight or "not weighed"
     y = max(y, m + qr_size + 10)
     h = b.text(

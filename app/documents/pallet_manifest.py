@@ -8,6 +8,7 @@ second.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Sequence
 
 from reportlab.lib.pagesizes import A4
@@ -22,13 +23,14 @@ _ROW_H = 5.2 * mm
 _FONT_SIZE = 8
 # (heading, x in mm, width in mm)
 _COLUMNS = (
-    ("#", 12, 12),
-    ("Asset ID", 24, 34),
-    ("Serial", 58, 40),
-    ("Type", 98, 20),
-    ("Make / model", 118, 46),
-    ("Disposition", 164, 24),
-    ("Job", 188, 18),
+    ("#", 12, 10),
+    ("Asset ID", 22, 32),
+    ("Serial", 54, 36),
+    ("Type", 90, 18),
+    ("Make / model", 108, 40),
+    ("Disposition", 148, 22),
+    ("Box", 170, 10),
+    ("Job", 180, 26),
 )
 
 
@@ -52,6 +54,27 @@ def _draw_id(pdf: canvas.Canvas, x: float, y: float, text: str, width_pt: float)
     pdf.setFont("Helvetica", _FONT_SIZE)
 
 
+def _box_summary(items: Sequence[PalletItem], width_pt: float) -> str:
+    """``"Boxes: 3 (B01 12, B02 30, B03 5) · 2 loose"`` (just the count and range when the
+    per-box list does not fit the line), or "" when nothing is boxed."""
+    counts = Counter(item.box_id for item in items)
+    loose = counts.pop("", 0)
+    if not counts:
+        return ""
+    tail = f" · {loose} loose" if loose else " · none loose"
+    listed = ", ".join(f"{_box_short(box)}: {n}" for box, n in sorted(counts.items()))
+    line = f"Boxes: {len(counts)} ({listed}){tail}"
+    if stringWidth(line, "Helvetica", 9) <= width_pt:
+        return line
+    names = sorted(_box_short(box) for box in counts)
+    return f"Boxes: {len(counts)} ({names[0]} to {names[-1]}){tail}"
+
+
+def _box_short(box_id: str) -> str:
+    # Box IDs are "<pallet ID>-B01": the column shows the part after the pallet ID.
+    return box_id.rpartition("-")[2] if box_id else ""
+
+
 def render_contents_pdf(
     pallet: PalletLabelData, items: Sequence[PalletItem], generated_at: str
 ) -> bytes:
@@ -64,6 +87,7 @@ def render_contents_pdf(
     first_row_y = top - 30 * mm
     rows_per_page = int((first_row_y - 16 * mm) / _ROW_H)
     pages = max(1, -(-len(items) // rows_per_page))
+    boxes = _box_summary(items, width - 24 * mm)
     for page in range(pages):
         pdf.setFont("Helvetica-Bold", 13)
         pdf.drawString(12 * mm, top, f"Pallet {pallet.pallet_id} — contents manifest")
@@ -76,6 +100,8 @@ def render_contents_pdf(
             f"Sealed by {pallet.sealed_by or '-'} at {pallet.sealed_at or '-'} · "
             f"Generated {generated_at}",
         )
+        if boxes:
+            lines = (*lines, boxes)
         for i, line in enumerate(lines):
             pdf.drawString(12 * mm, top - (6 + 4.5 * i) * mm, line)
         pdf.setFont("Helvetica-Bold", _FONT_SIZE)
@@ -99,6 +125,7 @@ def render_contents_pdf(
                 item.device_type,
                 f"{item.make} {item.model}".strip(),
                 item.disposition or "-",
+                _box_short(item.box_id) or "-",
                 item.job_id,
             )
             for (heading, x, w), value in zip(_COLUMNS, cells, strict=True):

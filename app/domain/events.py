@@ -501,6 +501,47 @@ class LabelPrinted(Payload):
         return self.summary_template.format(**self.model_dump(), action=action)
 
 
+class PalletBoxOpened(Payload):
+    """A box or tote opened on an open pallet (optional: a pallet may hold loose assets only).
+    ``box_id`` is the pallet ID + ``-B`` + the box's number on that pallet."""
+
+    event_type = "pallet.box_opened"
+    summary_template = "Box {box_id} opened on pallet {pallet_id}"
+    pallet_id: NonEmpty
+    box_id: NonEmpty
+    number: Annotated[int, Field(ge=1, le=999)]
+
+
+class PalletAssetBoxed(Payload):
+    """An asset on the pallet put into one of its open boxes (scanned into the box)."""
+
+    event_type = "pallet.asset_boxed"
+    summary_template = "{asset_id} put into box {box_id} on pallet {pallet_id}"
+    pallet_id: NonEmpty
+    box_id: NonEmpty
+    asset_id: NonEmpty
+    scanned_value: str = ""
+
+
+class PalletAssetUnboxed(Payload):
+    """An asset taken out of its box; it stays on the pallet (loose) unless removed after."""
+
+    event_type = "pallet.asset_unboxed"
+    summary_template = "{asset_id} taken out of box {box_id}: {reason}"
+    pallet_id: NonEmpty
+    box_id: NonEmpty
+    asset_id: NonEmpty
+    reason: str = ""
+
+
+class PalletBoxClosed(Payload):
+    event_type = "pallet.box_closed"
+    summary_template = "Box {box_id} on pallet {pallet_id} closed with {piece_count} piece(s)"
+    pallet_id: NonEmpty
+    box_id: NonEmpty
+    piece_count: Count
+
+
 class MediaRegistered(Payload):
     """A data-bearing medium (drive, flash, phone storage, tape) linked to its host asset;
     scanned in (serial first) or read from ``smartctl -j`` output (``source_sha256``)."""
@@ -574,6 +615,35 @@ class SanitizationReviewRaised(Payload):
     model: str = ""
     result: str = ""
     reason: NonEmpty
+    # Position of the drive in the parsed report (0-based; -1 for a report-level item or an
+    # event written before this field existed): picks the drive again when the item is
+    # assigned, even when several drives share an anonymised serial.
+    drive_index: Annotated[int, Field(ge=-1)] = -1
+
+
+class SanitizationReviewResolved(Payload):
+    """A review-list item settled by a person: ``assigned`` to a registered drive (the wipe
+    result is then recorded against it by a ``sanitization.recorded`` event, ``record_id``,
+    with the original file's SHA-256 as evidence) or ``dismissed`` with a reason."""
+
+    event_type = "sanitization.review_resolved"
+    review_id: NonEmpty
+    action: Annotated[str, StringConstraints(pattern=r"^(assigned|dismissed)$")]
+    evidence_sha256: Sha256Hex
+    media_id: str = ""
+    asset_id: str = ""
+    drive_serial: str = ""
+    record_id: str = ""
+    matched_by: str = ""  # "scan" or "pick" for an assignment
+    reason: str = ""
+
+    def summary(self) -> str:
+        if self.action == "assigned":
+            return (
+                f"Review {self.review_id} assigned to drive {self.drive_serial} "
+                f"({self.matched_by}): {self.reason}".rstrip(": ")
+            )
+        return f"Review {self.review_id} dismissed: {self.reason}"
 
 
 class DestructionBatchRecorded(Payload):
@@ -620,6 +690,82 @@ class CertificateIssued(Payload):
         )
 
 
+class SampledDrive(BaseModel):
+    """One drive of an R2v3 QC sample, and the sanitization record the sample re-checks."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    media_id: NonEmpty
+    drive_serial: NonEmpty
+    asset_id: str = ""
+    record_id: NonEmpty
+    wiped_by: NonEmpty  # operator ID on the sampled record: the verifier must be someone else
+    tool: NonEmpty
+    tool_version: str = ""
+
+
+class SanitizationSampleDrawn(Payload):
+    """R2v3 Appendix B(13) QC: a random sample of at least ``percent``% of the job's logically
+    sanitized drives (``population``), drawn for independent verification."""
+
+    event_type = "sanitization.sample_drawn"
+    sample_id: NonEmpty
+    job_id: NonEmpty
+    percent: Annotated[int, Field(ge=1, le=100)]
+    population: Count
+    selection_method: NonEmpty
+    drives: Annotated[tuple[SampledDrive, ...], Field(min_length=1)]
+
+    def summary(self) -> str:
+        serials = ", ".join(d.drive_serial for d in self.drives)
+        return (
+            f"QC sample {self.sample_id} for job {self.job_id}: {len(self.drives)} of "
+            f"{self.population} wiped drive(s) ({serials})"
+        )
+
+
+class SanitizationSampleVerified(Payload):
+    """The independent verification of one sampled drive. A ``FAILED`` result re-opens the
+    batch the drive came from: ``reopened_media_ids`` lists every drive whose passing logical
+    outcome stops counting (computed by the service when the result is recorded)."""
+
+    event_type = "sanitization.sample_verified"
+    sample_id: NonEmpty
+    job_id: NonEmpty
+    media_id: NonEmpty
+    drive_serial: NonEmpty
+    asset_id: str = ""
+    verifier_operator_id: NonEmpty
+    verifier_name: NonEmpty
+    method: NonEmpty  # a verification method (docs/sanitization.md §3), e.g. full_readback
+    recovery_tool: str = ""
+    result: Annotated[str, StringConstraints(pattern=r"^(PASSED|FAILED)$")]
+    notes: str = ""
+    batch_rule: str = ""
+    reopened_media_ids: tuple[NonEmpty, ...] = ()
+    reopened_serials: tuple[NonEmpty, ...] = ()
+
+    def summary(self) -> str:
+        text = (
+            f"QC sample {self.sample_id}: drive {self.drive_serial} {self.result} "
+            f"({self.method}, verified by {self.verifier_name})"
+        )
+        if self.reopened_media_ids:
+            text += f"; batch re-opened: {len(self.reopened_media_ids)} drive(s)"
+        return text
+
+
+class SyncHaltCleared(Payload):
+    """A supervisor cleared the stop that sync put itself in after the server rejected an event
+    (a fork, a conflict...). Sending resumes; if the cause persists, sync stops again."""
+
+    event_type = "sync.halt_cleared"
+    summary_template = "Sync stop cleared: {reason} (it had stopped because: {halted_reason})"
+    reason: NonEmpty
+    halted_reason: str = ""
+    halted_seq: Annotated[int, Field(ge=0)] = 0  # the event the server had rejected
+
+
 PAYLOAD_TYPES: dict[str, type[Payload]] = {
     cls.event_type: cls
     for cls in (
@@ -650,11 +796,19 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
         PalletUnsealed,
         PalletShipped,
         LabelPrinted,
+        PalletBoxOpened,
+        PalletAssetBoxed,
+        PalletAssetUnboxed,
+        PalletBoxClosed,
         MediaRegistered,
         SanitizationRecorded,
         SanitizationReviewRaised,
+        SanitizationReviewResolved,
         DestructionBatchRecorded,
         CertificateIssued,
+        SanitizationSampleDrawn,
+        SanitizationSampleVerified,
+        SyncHaltCleared,
     )
 }
 

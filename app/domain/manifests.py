@@ -8,6 +8,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from app.domain.records import positional_constructor
+
 
 class ManifestField(enum.StrEnum):
     """What a manifest column can mean. The order is the column-mapping dialog's order."""
@@ -219,6 +221,8 @@ class DiscrepancyCode(enum.StrEnum):
     HAZARD = "HAZARD"
     DUPLICATE = "DUPLICATE"
     WRONG_JOB = "WRONG_JOB"
+    # Another station received the same item for this job (found by the server after sync).
+    DUPLICATE_RECEIPT = "DUPLICATE_RECEIPT"
 
     @property
     def is_custody_exception(self) -> bool:
@@ -298,6 +302,12 @@ class Reconciliation:
     outcome_counts: dict[LineOutcome, int] = field(default_factory=dict)
 
 
+# Hot-path constructors (one record per manifest line): see app.domain.records.
+make_expected_line = positional_constructor(ExpectedLine)
+_make_line_result = positional_constructor(LineResult)
+_make_discrepancy = positional_constructor(Discrepancy)
+
+
 def reconcile(
     job_id: str,
     lines: Sequence[ExpectedLine],
@@ -314,22 +324,32 @@ def reconcile(
     serial as the line, the other identifier differing: MISMATCH / SERIAL_MISMATCH).
     Linear in the number of lines and items.
     """
-    # Normalised once per line: reconciling a 100k-line job is dominated by per-line overhead.
-    serial_keys = [normalize_identifier(ln.serial) for ln in lines]
-    serial_count = Counter(key for key in serial_keys if key)
+    # Reconciling a 100k-line job is dominated by per-line overhead: keys are normalised once
+    # per line (inline: same rule as normalize_identifier), the common case (a missing line,
+    # no off-manifest items to explain it) takes no lookups, descriptions are shared between
+    # lines of the same make/model/type, and the records are built by positional constructors.
+    serial_keys = [ln.serial.strip().upper() for ln in lines]
+    serial_count = Counter(serial_keys)
     extras = [item for item in received if not item.line_no]
     # Off-manifest items by identifier, to explain missing lines (tag matches, serial differs).
     extra_by_tag = {normalize_identifier(x.asset_tag): x for x in extras if x.asset_tag.strip()}
     extra_by_serial = {normalize_identifier(x.serial): x for x in extras if x.serial.strip()}
+    may_explain = bool(extra_by_tag or extra_by_serial)
     explained: set[str] = set()
     results: list[LineResult] = []
     discrepancies: list[Discrepancy] = []
+    add_result = results.append
+    add_discrepancy = discrepancies.append
+    descriptions: dict[tuple[str, str, str], str] = {}
+    missing, missing_code = LineOutcome.MISSING, DiscrepancyCode.MISSING
+    open_status, no_resolution = DiscrepancyStatus.OPEN, Resolution.NONE
+    make_line_result, make_discrepancy = _make_line_result, _make_discrepancy
     for line, serial_key in zip(lines, serial_keys, strict=True):
         if line.received_asset_id:
             outcome = LineOutcome.RECEIVED_MATCHED
             if serial_key and serial_count[serial_key] > 1:
                 outcome = LineOutcome.DUPLICATE
-                discrepancies.append(
+                add_discrepancy(
                     Discrepancy(
                         DiscrepancyCode.DUPLICATE,
                         line_no=line.line_no,
@@ -338,37 +358,48 @@ def reconcile(
                         description=f"serial {line.serial} appears on more than one line",
                     )
                 )
-            results.append(LineResult(line, outcome, line.received_asset_id))
+            add_result(LineResult(line, outcome, line.received_asset_id))
             continue
-        partner = None
-        tag_key = normalize_identifier(line.asset_tag)
-        if tag_key and tag_key in extra_by_tag:
-            partner = extra_by_tag[tag_key]
-        elif serial_key and serial_key in extra_by_serial:
-            partner = extra_by_serial[serial_key]
-        if partner is not None and partner.asset_id not in explained:
-            explained.add(partner.asset_id)
-            results.append(LineResult(line, LineOutcome.MISMATCH, partner.asset_id))
-            discrepancies.append(
-                Discrepancy(
-                    DiscrepancyCode.SERIAL_MISMATCH,
-                    line_no=line.line_no,
-                    identifier=line.serial or line.asset_tag,
-                    asset_id=partner.asset_id,
-                    description=(
-                        f"manifest: tag {line.asset_tag or '—'} serial {line.serial or '—'}; "
-                        f"received: tag {partner.asset_tag or '—'} serial {partner.serial or '—'}"
-                    ),
+        if may_explain:
+            partner = None
+            tag_key = normalize_identifier(line.asset_tag)
+            if tag_key and tag_key in extra_by_tag:
+                partner = extra_by_tag[tag_key]
+            elif serial_key and serial_key in extra_by_serial:
+                partner = extra_by_serial[serial_key]
+            if partner is not None and partner.asset_id not in explained:
+                explained.add(partner.asset_id)
+                add_result(LineResult(line, LineOutcome.MISMATCH, partner.asset_id))
+                add_discrepancy(
+                    Discrepancy(
+                        DiscrepancyCode.SERIAL_MISMATCH,
+                        line_no=line.line_no,
+                        identifier=line.serial or line.asset_tag,
+                        asset_id=partner.asset_id,
+                        description=(
+                            f"manifest: tag {line.asset_tag or '—'} serial {line.serial or '—'}; "
+                            f"received: tag {partner.asset_tag or '—'} "
+                            f"serial {partner.serial or '—'}"
+                        ),
+                    )
                 )
-            )
-            continue
-        results.append(LineResult(line, LineOutcome.MISSING))
-        discrepancies.append(
-            Discrepancy(
-                DiscrepancyCode.MISSING,
-                line_no=line.line_no,
-                identifier=line.serial or line.asset_tag or line.epc,
-                description=" ".join(filter(None, (line.make, line.model, line.device_type))),
+                continue
+        add_result(make_line_result(line, missing, ""))
+        what = (line.make, line.model, line.device_type)
+        description = descriptions.get(what)
+        if description is None:
+            description = descriptions[what] = " ".join(filter(None, what))
+        add_discrepancy(
+            make_discrepancy(
+                missing_code,
+                line.line_no,
+                line.serial or line.asset_tag or line.epc,
+                "",  # asset_id
+                "",  # container_id
+                description,
+                "",  # note
+                open_status,
+                no_resolution,
             )
         )
     unexpected = tuple(x for x in extras if x.asset_id not in explained)

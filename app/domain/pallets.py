@@ -6,12 +6,14 @@ reason they return; nothing here reads a database.
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
 from dataclasses import dataclass
 
 from app.domain.errors import UserFacingError
 from app.domain.grading import SHIPPED_KINDS, Disposition
-from app.domain.ids import is_sscc, sscc18
+from app.domain.ids import SSCC_LENGTH, is_sscc, sscc18
 
 
 class PalletType(enum.StrEnum):
@@ -100,6 +102,11 @@ class PalletNotFound(UserFacingError):
     template = "No pallet '{value}' at this station."
 
 
+class BoxNotFound(UserFacingError):
+    code = "pallet.box_not_found"
+    template = "No box '{value}' at this station."
+
+
 class PalletIdInvalid(UserFacingError):
     code = "pallet.id_scheme"
     template = "Pallet numbering: {problem}."
@@ -122,10 +129,73 @@ class Pallet:
     lithium_count: int = 0
     labels_printed: int = 0
     shipped_at: str = ""
+    box_count: int = 0  # boxes/totes opened on the pallet (0: loose assets only)
+    open_boxes: int = 0
 
     @property
     def is_sscc(self) -> bool:
         return is_sscc(self.pallet_id)
+
+
+class BoxStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class PalletBox:
+    """A box or tote within a pallet, as the projection holds it."""
+
+    box_id: str
+    pallet_id: str
+    number: int
+    status: BoxStatus
+    piece_count: int
+
+    @property
+    def label(self) -> str:
+        """The short name shown beside its assets: ``B01``."""
+        return box_label(self.number)
+
+
+def box_label(number: int) -> str:
+    return f"B{number:02d}"
+
+
+def box_id_for(pallet_id: str, number: int) -> str:
+    """The ID of box ``number`` on ``pallet_id`` (scannable; unique wherever the pallet ID
+    is)."""
+    return f"{pallet_id}-{box_label(number)}"
+
+
+#: Pallet statuses in which a box may be closed (a box left open is closed before sealing).
+BOX_CLOSABLE = frozenset({PalletStatus.OPEN, PalletStatus.CLOSED, PalletStatus.WEIGHED})
+
+
+def box_refusal(pallet: Pallet, box: PalletBox, *, closing: bool = False) -> str | None:  # noqa: PLR0911 - one reason per rule
+    """Why assets may not go into (or come out of) ``box``, or it may not be closed; None if
+    they may."""
+    if box.pallet_id != pallet.pallet_id:
+        return f"box {box.box_id} is on pallet {box.pallet_id}, not {pallet.pallet_id}"
+    if closing:
+        if box.status is BoxStatus.CLOSED:
+            return f"box {box.label} is already closed"
+        if pallet.status not in BOX_CLOSABLE:
+            return f"the pallet is {pallet.status.value}"
+        return None
+    refused = transition_refusal(pallet, PalletAction.ADD)
+    if refused:
+        return refused
+    if box.status is BoxStatus.CLOSED:
+        return f"box {box.label} is closed"
+    return None
+
+
+def seal_refusal(pallet: Pallet) -> str | None:
+    """Why ``pallet`` may not be sealed now (besides its status), or None."""
+    if pallet.open_boxes:
+        return f"{pallet.open_boxes} box(es) on it are still open; close every box before sealing"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,26 +263,97 @@ def _disposition_title(value: str) -> str:
         return value
 
 
+#: Digits of the station code inside an SSCC serial reference: always exactly this many
+#: (``"7"`` is used as ``"07"``), so no station's numbers can be another's with a longer code.
+SSCC_STATION_DIGITS = 2
+
+
 @dataclass(frozen=True, slots=True)
 class PalletIdScheme:
-    """How pallet IDs are numbered: SSCC-18 from a GS1 company prefix, or an internal scheme
-    (``prefix`` + zero-padded number) when the facility has no prefix."""
+    """How pallet IDs are numbered, so that stations sharing a GS1 company prefix (or a
+    facility without one) never produce the same pallet ID.
+
+    * **SSCC-18** (``gs1_company_prefix`` set): extension digit, company prefix, then the
+      serial reference = this station's ``station_code`` as exactly two digits (00-99, unique
+      among the stations numbering from that prefix, configured as
+      ``station.pallet_station_code``) followed by the station's pallet counter zero-padded to
+      the remaining digits, then the GS1 check digit. Two stations differ in the station-code
+      digits at the same place, so their SSCCs differ whatever their counters. Without a
+      station code an SSCC is refused (a derived two-digit code could collide). Capacity per
+      station: ``10 ** (14 - len(prefix)) - 1`` pallets (7-digit prefix: 9,999,999; 10-digit
+      prefix: 9,999).
+    * **Internal** (no prefix): ``internal_prefix`` + station code + ``-`` + zero-padded
+      counter, e.g. ``PAL-07-000123``. The station code is the configured one, or one derived
+      from the station's signing key by ``bootstrap`` (5 base-32 characters: two stations
+      collide with a chance of about 1 in 33 million; configure codes to rule it out). The
+      ``-`` after the code keeps codes of different lengths apart.
+      An empty code gives ``PAL-000123`` (a single-station setup, and tests).
+    """
 
     gs1_company_prefix: str = ""
     extension_digit: int = 0
     internal_prefix: str = "PAL-"
     internal_digits: int = 6
+    station_code: str = ""
+
+    def __post_init__(self) -> None:
+        code = self.station_code
+        if code and not (code.isascii() and code.isalnum() and code.upper() == code):
+            raise PalletIdInvalid(
+                problem=f"station code {code!r} must be upper-case letters and digits"
+            )
+        if self.gs1_company_prefix and code:
+            if not code.isdigit() or len(code) > SSCC_STATION_DIGITS:
+                raise PalletIdInvalid(
+                    problem=(
+                        f"station code {code!r} must be a number from 0 to 99 when pallets "
+                        "are numbered as SSCCs"
+                    )
+                )
+            object.__setattr__(self, "station_code", code.zfill(SSCC_STATION_DIGITS))
 
     def pallet_id(self, number: int) -> str:
         """The ID of the ``number``-th pallet (1-based) of this station's range."""
         if number < 1:
             raise PalletIdInvalid(problem=f"pallet number {number} must be 1 or more")
         if self.gs1_company_prefix:
-            try:
-                return sscc18(self.gs1_company_prefix, number, self.extension_digit)
-            except ValueError as exc:
-                raise PalletIdInvalid(problem=str(exc)) from None
-        return f"{self.internal_prefix}{number:0{self.internal_digits}d}"
+            return self._sscc(number)
+        code = f"{self.station_code}-" if self.station_code else ""
+        return f"{self.internal_prefix}{code}{number:0{self.internal_digits}d}"
+
+    def _sscc(self, number: int) -> str:
+        if not self.station_code:
+            raise PalletIdInvalid(
+                problem=(
+                    "a GS1 company prefix is set but this station has no pallet station code "
+                    "(station.pallet_station_code: 0 to 99, different on every station that "
+                    "numbers pallets from the same prefix)"
+                )
+            )
+        width = SSCC_LENGTH - 2 - len(self.gs1_company_prefix)  # serial reference digits
+        counter_digits = width - len(self.station_code)
+        if counter_digits < 1 or number >= 10**counter_digits:
+            raise PalletIdInvalid(
+                problem=(
+                    f"station {self.station_code} has used all {10**counter_digits - 1:,} "
+                    f"SSCC numbers of prefix {self.gs1_company_prefix}; give it a new station "
+                    "code or a longer prefix"
+                    if counter_digits >= 1
+                    else f"prefix {self.gs1_company_prefix} leaves no room for a station code"
+                )
+            )
+        serial_reference = int(f"{self.station_code}{number:0{counter_digits}d}")
+        try:
+            return sscc18(self.gs1_company_prefix, serial_reference, self.extension_digit)
+        except ValueError as exc:
+            raise PalletIdInvalid(problem=str(exc)) from None
+
+
+def derived_station_code(public_key: bytes) -> str:
+    """A 5-character code for internal pallet IDs from the station's signing public key (the
+    key is random per station): base 32, upper case."""
+    digest = hashlib.sha256(b"itad-pallet-station-code\0" + public_key).digest()
+    return base64.b32encode(digest)[:5].decode("ascii")
 
 
 def format_weight_kg(weight_g: int) -> str:
@@ -243,3 +384,4 @@ class PalletItem:
     disposition: str
     job_id: str
     added_seq: int
+    box_id: str = ""  # "" when the asset lies loose on the pallet

@@ -31,6 +31,7 @@ class Permission(enum.StrEnum):
     VERIFY_LEDGER = "verify the ledger"
     MANAGE_OPERATORS = "manage operators"
     CHANGE_SETTINGS = "change settings"
+    CLEAR_SYNC_STOP = "clear a sync stop"
 
 
 _TECHNICIAN = frozenset(
@@ -59,6 +60,7 @@ _SUPERVISOR = (
         Permission.CLOSE_RECEIVING,
         Permission.ISSUE_CERTIFICATES,
         Permission.IMPORT_MANIFESTS,
+        Permission.CLEAR_SYNC_STOP,
     }
 )
 

@@ -243,6 +243,9 @@ class DriveWipe:
     host_serial: str = ""
     host_asset_tag: str = ""
     notes: tuple[str, ...] = ()
+    #: Non-empty when the parser cannot classify this result (e.g. a wipe method the rules do
+    #: not know): the result goes to the review list with this reason, never counted passing.
+    review_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +277,7 @@ class Medium:
     outcome: str = ""  # best passing outcome recorded; "" = none
     last_result: str = ""
     route_to_destruction: bool = False
+    voided_reason: str = ""  # why a once-passing outcome stopped counting (failed QC sample)
 
     @property
     def sanitized(self) -> bool:
@@ -345,6 +349,7 @@ class SanitizationRow:
     batch_id: str
     needs_validation: bool
     route_to_destruction: bool
+    operator_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +362,39 @@ class ReviewItem:
     model: str
     result: str
     reason: str
+    drive_index: int = -1
+
+
+#: Verification methods an independent QC check may use (docs/sanitization.md §3, §7): each
+#: reads the media back or uses a second tool; the wiping tool's own status is not a check.
+QC_METHODS = (
+    Verification.FULL_READBACK,
+    Verification.SAMPLED_READBACK,
+    Verification.SECONDARY_TOOL,
+    Verification.BEFORE_AFTER_CE_COMPARE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SampleDriveRow:
+    """One drive of an R2v3 QC sample and, once recorded, its independent verification."""
+
+    sample_id: str
+    job_id: str
+    media_id: str
+    drive_serial: str
+    asset_id: str
+    record_id: str
+    wiped_by: str
+    tool: str
+    status: str  # pending | PASSED | FAILED
+    verifier: str
+    method: str
+    recovery_tool: str
+    notes: str
+    reopened_count: int
+    sample_status: str  # pending | passed | failed
+    wiped_by_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,9 @@ class Enrolment:
     station_id: str
     facility_id: str
     enrolled_at_ms: int
+    #: The server's checkpoint verifier key, pinned at enrolment ("" for stations enrolled
+    #: before checkpoints existed: the key is then pinned on first use).
+    checkpoint_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,17 @@ class ReferenceChange:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckpointSeen:
+    """The last server checkpoint this station verified (signature and consistency with
+    the one before); heartbeats report it, the Sync page shows it."""
+
+    tree_size: int
+    root_hex: str
+    note: str  # the exact signed note
+    verified_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
 class PendingSummary:
     count: int
     oldest_hlc_ms: int | None  # when the oldest unacknowledged event was made (HLC time)
@@ -78,6 +92,9 @@ class SyncStatus:
     last_error: str = ""
     halted_reason: str = ""
     sent_total: int = 0  # events the server acknowledged since the station started
+    checkpoint_tree_size: int | None = None  # last verified server checkpoint
+    checkpoint_verified_ms: int | None = None
+    pending_blobs: int = 0  # evidence files (photos, reports, signatures) not yet uploaded
 
     @property
     def enrolled(self) -> bool:

@@ -28,6 +28,8 @@ from app.importers.report_errors import ReportUnreadable, check_size
 
 TOOL = "Blancco Drive Eraser"
 _INT_RE = re.compile(r"^\s*(\d+)")
+#: Words in ``erasure_standard_name`` that name (or imply) a firmware erase command.
+_FIRMWARE_CLAIMS = ("crypt", "secure erase", "security erase", "block erase", "sanitize", "purge")
 
 
 def parse_blancco_xml(data: bytes, file_name: str) -> WipeReport:
@@ -92,7 +94,15 @@ def _erasure(
     overwrite_rounds = _int(_path(erasure, "overwriting_rounds"))
     technique = Technique.OVERWRITE
     lowered = claim.lower()
+    review_reason = ""
+    state_ok = state == "Successful"
     if firmware_rounds > 0:
+        if not any(word in lowered for word in _FIRMWARE_CLAIMS) and state_ok:
+            # A firmware erase whose command cannot be told from the claim: never guess Purge.
+            review_reason = (
+                f"firmware erasure with standard {claim!r}: the command (and so the outcome) "
+                "cannot be derived"
+            )
         if "crypt" in lowered:
             technique = Technique.CRYPTO_ERASE
         elif "security erase" in lowered or "secure erase" in lowered:
@@ -127,7 +137,7 @@ def _erasure(
             interface=_path(target, "interface_type"),
         ),
         technique=technique,
-        result=WipeResult.PASSED if state == "Successful" else WipeResult.FAILED,
+        result=WipeResult.PASSED if state_ok else WipeResult.FAILED,
         tool=tool,
         tool_version=version,
         tool_method_label=claim,
@@ -145,6 +155,7 @@ def _erasure(
         ),
         host_serial=host_serial,
         notes=notes,
+        review_reason=review_reason,
     )
 
 

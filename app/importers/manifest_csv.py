@@ -18,7 +18,8 @@ import csv
 import io
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -38,6 +39,10 @@ PREVIEW_ROWS = 8
 _CHECK_EVERY_ROWS = 2000
 MAX_CELL_CHARS = 200
 MAX_QUANTITY = 100_000
+#: More data rows than this is not a pickup manifest but a mistake (a whole asset register, a
+#: runaway export): refused at the first row over it, before the file fills memory and holds
+#: the DB worker for minutes. A job may have several manifests.
+MAX_MANIFEST_LINES = 250_000
 _DELIMITERS = (",", ";", "\t")
 _FORMULA_START = ("=", "+", "@")
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
@@ -61,6 +66,21 @@ class ManifestRowError(UserFacingError):
 class ManifestMappingError(UserFacingError):
     code = "manifest.mapping"
     template = "{file}: {problem}."
+
+
+class ManifestEncodingError(UserFacingError):
+    """Text that cannot be read in the file's encoding: names the row where it goes wrong."""
+
+    code = "manifest.encoding"
+    template = "{file}, row {row}: {problem}. Nothing was imported."
+
+
+class ManifestTooLong(UserFacingError):
+    code = "manifest.too_long"
+    template = (
+        "{file}, row {row}: the manifest has more than {limit:,} lines; split it into files "
+        "of at most {limit:,} lines (a job may have several manifests). Nothing was imported."
+    )
 
 
 # ---- column mapping ----
@@ -263,21 +283,43 @@ def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
     try:
         text = data.decode("utf-8")
         encoding = "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if _has_utf8_text(data):
+            # Mostly UTF-8 with a stretch in another encoding (rows pasted from elsewhere):
+            # reading it all as Windows-1252 would garble every accented name silently.
+            raise ManifestEncodingError(
+                file=file_name,
+                row=_row_at(data, exc.start, "utf-8"),
+                problem=f"byte 0x{data[exc.start]:02X} is not UTF-8 text like the rest of the "
+                "file (mixed encodings); fix this row or export the file again as CSV UTF-8",
+            ) from exc
         text = _decode(data, "cp1252", file_name)
         encoding = "cp1252"
     _refuse_control_characters(text, file_name)
     return text, encoding
 
 
+def _has_utf8_text(data: bytes) -> bool:
+    """True if ``data`` holds at least one well-formed non-ASCII UTF-8 character (Windows-1252
+    text almost never does: it would need an accented capital right before a symbol)."""
+    decoded = data.decode("utf-8", errors="replace")
+    return any(ch > "\x7f" and ch != "\ufffd" for ch in decoded)
+
+
+def _row_at(data: bytes, offset: int, encoding: str) -> int:
+    """The line number (1-based, as a spreadsheet counts rows) of byte ``offset``."""
+    return data[:offset].decode(encoding, errors="replace").count("\n") + 1
+
+
 def _decode(data: bytes, encoding: str, file_name: str) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ManifestFileError(
+        raise ManifestEncodingError(
             file=file_name,
-            problem=f"it is neither UTF-8, UTF-16 nor Windows-1252 text (byte {exc.start} "
-            "cannot be read); export it again as CSV UTF-8",
+            row=_row_at(data, exc.start, encoding),
+            problem=f"byte 0x{data[exc.start]:02X} cannot be read: the file is neither UTF-8, "
+            "UTF-16 nor Windows-1252 text; export it again as CSV UTF-8",
         ) from exc
     _refuse_control_characters(text, file_name)
     return text
@@ -340,17 +382,39 @@ def read_table(
     if data.startswith(b"PK\x03\x04"):
         from app.importers.manifest_xlsx import read_xlsx_rows  # noqa: PLC0415 - optional path
 
-        rows = read_xlsx_rows(data, file_name, progress=progress, cancel=cancel)
+        rows: Generator[tuple[int, list[str]], None, None] = read_xlsx_rows(
+            data, file_name, progress=progress, cancel=cancel
+        )
         encoding, delimiter = "xlsx", ""
     else:
         text, encoding = decode_text(data, file_name)
         delimiter = detect_delimiter(text)
-        rows = list(_csv_rows(text, delimiter, file_name, progress, cancel))
-    non_empty = [(n, r) for n, r in rows if any(c.strip() for c in r)]
+        rows = _csv_rows(text, delimiter, file_name, progress, cancel)
+    non_empty: list[tuple[int, list[str]]] = []
+    # A runaway file stops being read here; the exact check follows once the header row is
+    # known (it is one of the first MAX_HEADER_SCAN_ROWS non-empty rows).
+    rows_allowed = MAX_MANIFEST_LINES + MAX_HEADER_SCAN_ROWS
+    with closing(rows):  # stopping early closes the file (the XLSX workbook) at once
+        for number, row in rows:
+            if any(c.strip() for c in row):
+                non_empty.append((number, row))
+                if len(non_empty) > rows_allowed:
+                    _refuse_if_too_long(non_empty, file_name)
     if not non_empty:
         raise ManifestFileError(file=file_name, problem="it has no rows")
+    _refuse_if_too_long(non_empty, file_name)
     header_index = detect_header([r for _, r in non_empty])
     return TableSource(file_name, non_empty, encoding, delimiter, header_index)
+
+
+def _refuse_if_too_long(non_empty: Sequence[tuple[int, list[str]]], file_name: str) -> None:
+    """Raise :class:`ManifestTooLong` naming the first data row over the limit, if any."""
+    header_index = detect_header([r for _, r in non_empty[:MAX_HEADER_SCAN_ROWS]])
+    first_over = header_index + 1 + MAX_MANIFEST_LINES
+    if len(non_empty) > first_over:
+        raise ManifestTooLong(
+            file=file_name, row=non_empty[first_over][0], limit=MAX_MANIFEST_LINES
+        )
 
 
 def _csv_rows(
@@ -359,7 +423,7 @@ def _csv_rows(
     file_name: str,
     progress: Progress | None,
     cancel: threading.Event | None,
-) -> Iterator[tuple[int, list[str]]]:
+) -> Generator[tuple[int, list[str]], None, None]:
     total = len(text)
     stream = io.StringIO(text, newline="")
     reader = csv.reader(stream, delimiter=delimiter, strict=True)
@@ -412,6 +476,7 @@ def parse_manifest(
     """Parse a whole manifest with ``mapping`` (default: the suggested one).
 
     Raises :class:`ManifestFileError`, :class:`ManifestRowError` (naming row and column),
+    :class:`ManifestEncodingError` or :class:`ManifestTooLong` (naming the row),
     :class:`ManifestMappingError`, or :class:`UserCancelled`.
     """
     import hashlib  # noqa: PLC0415 - only here

@@ -12,6 +12,7 @@ import datetime
 import io
 import threading
 import zipfile
+from collections.abc import Generator
 from decimal import Decimal
 
 from app.domain.errors import UserCancelled
@@ -42,8 +43,10 @@ def read_xlsx_rows(
     *,
     progress: object = None,
     cancel: threading.Event | None = None,
-) -> list[tuple[int, list[str]]]:
-    """Rows of the first worksheet as (row number, cells). Raises ``ManifestFileError``."""
+) -> Generator[tuple[int, list[str]], None, None]:
+    """Rows of the first worksheet as (row number, cells), streamed: a caller that stops early
+    (a runaway sheet) never reads the rest; the workbook closes when the iterator is closed.
+    Raises ``ManifestFileError`` (on the first ``next``)."""
     from openpyxl import load_workbook  # noqa: PLC0415 - heavy import, only for XLSX
     from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
 
@@ -58,14 +61,12 @@ def read_xlsx_rows(
     try:
         sheet = workbook.worksheets[0]
         total = sheet.max_row or 0
-        rows: list[tuple[int, list[str]]] = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             if number % _CHECK_EVERY_ROWS == 0:
                 if cancel is not None and cancel.is_set():
                     raise UserCancelled
                 if callable(progress):
                     progress(number // 2, max(total, number))
-            rows.append((number, [_cell_text(v) for v in values]))
-        return rows
+            yield number, [_cell_text(v) for v in values]
     finally:
         workbook.close()

@@ -46,6 +46,32 @@ _FOOTER_RE = re.compile(r"^Total Throughput\s+(.*?),\s*(.*),\s*(\d+)R\+(N?B)\+(N
 _TITLE_RE = re.compile(r"^\*+ (Error Summary|Erasure Summary|Drive Status) \*+$")
 _RULE_RE = re.compile(r"^[-*]{20,}$")
 _VERIFY_LABELS = ("Verify Zeros", "Verify Ones")
+#: Every method nwipe documents (docs/report-formats.md §2.7): its label, and the CLI names a
+#: log or an options block may show instead. All wipe methods are overwrites (Clear at most,
+#: rule S2); the two verify methods are no wipe (S7). Anything else goes to review.
+_METHOD_LABELS: dict[str, tuple[str, ...]] = {
+    "DoD 5220.22-M": ("dod522022m", "dod"),
+    "DoD Short": ("dodshort", "dod3pass"),
+    "Gutmann Wipe": ("gutmann",),
+    "RCMP TSSIT OPS-II": ("ops2",),
+    "PRNG Stream": ("random", "prng", "stream"),
+    "Fill With Zeros": ("zero", "quick"),
+    "Fill With Ones": ("one",),
+    "Verify Zeros (0x00)": ("verify_zero",),
+    "Verify Ones  (0xFF)": ("verify_one",),
+    "HMG IS5 Enhanced": ("is5enh",),
+    "Bruce Schneier 7-Pass": ("bruce7",),
+    "BMB21-2019": ("bmb",),
+}
+
+
+def _method_key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+_METHODS: dict[str, str] = {
+    _method_key(name): label for label, names in _METHOD_LABELS.items() for name in (label, *names)
+}
 _METHOD_SUFFIX_RE = re.compile(r" \((R|S)\)$")
 _STATUS = {
     "Erased": WipeResult.PASSED,
@@ -65,6 +91,7 @@ _SANITIZE_TECHNIQUE = {
     "crypto erase": Technique.CRYPTO_ERASE,
     "overwrite": Technique.SANITIZE_OVERWRITE,
 }
+_ERASURE_ROW_RE = re.compile(r"^\s*(\d+)\s*$")
 
 
 @dataclass
@@ -84,6 +111,9 @@ class _Device:
     table_model: str = ""
     table_serial: str = ""
     problem: bool = False
+    hidden: bool = False
+    bytes_erased: int | None = None
+    bytes_total: int | None = None
 
 
 def parse_nwipe_log(data: bytes, file_name: str) -> WipeReport:  # noqa: PLR0912, PLR0915 - one pass, one branch per line kind
@@ -176,7 +206,11 @@ def parse_nwipe_log(data: bytes, file_name: str) -> WipeReport:  # noqa: PLR0912
         elif m := _DMI_RE.match(msg):
             host[m.group(1)] = m.group(2).strip()
         elif _HIDDEN_RE.search(msg):
-            hidden = True
+            # Per drive when the message names one (multi-drive logs), else for the run.
+            named = [d for path, d in devices.items() if path in msg]
+            for d in named:
+                d.hidden = True
+            hidden = hidden or not named
         else:
             ignored += 1
 
@@ -249,6 +283,14 @@ def _table_row(
         d.errors.setdefault("wipe", counts[0])
         d.errors.setdefault("verification", counts[1])
         d.errors.setdefault("sync", counts[2])
+    elif table == "Erasure Summary":
+        erased = _ERASURE_ROW_RE.match(cells[1]) if len(cells) > 2 else None
+        total = _ERASURE_ROW_RE.match(cells[2]) if len(cells) > 2 else None
+        if erased is None or total is None:
+            raise ReportUnreadable(
+                file=file_name, line=line_no, problem="Erasure Summary bytes are not numbers"
+            )
+        d.bytes_erased, d.bytes_total = int(erased.group(1)), int(total.group(1))
     elif table == "Drive Status":
         if len(cells) < 5:
             raise ReportUnreadable(
@@ -268,6 +310,8 @@ def _table_row(
 
 def _kind(bus: str) -> MediaKind:
     bus = bus.strip().upper()
+    if bus.startswith("NVME"):
+        return MediaKind.NVME
     if bus.endswith("-SSD"):
         return MediaKind.SSD
     return {
@@ -306,21 +350,40 @@ def _drive_wipe(
         notes.append("log truncated: imported as FAILED")
     if final == "completed" and d.status and d.status != "Erased":
         problems.append(f"{d.path}: final line says success but the drive is {d.status.strip()}")
-    if result is WipeResult.PASSED and hidden:
+    if result is WipeResult.PASSED and (hidden or d.hidden):
         result = WipeResult.PARTIAL_WARNING
         notes.append("hidden sectors (HPA/DCO) reported")
-    technique = Technique.OVERWRITE
-    if label.startswith(_VERIFY_LABELS):
-        technique = Technique.VERIFY_ONLY
+    if result is WipeResult.PASSED and d.problem:
+        result = WipeResult.PARTIAL_WARNING
+        notes.append("nwipe flagged the drive with '!' in its summary: validation required")
+    if (
+        result is WipeResult.PASSED
+        and d.bytes_total is not None
+        and d.bytes_erased is not None
+        and d.bytes_erased < d.bytes_total
+    ):
+        result = WipeResult.PARTIAL_WARNING
+        notes.append(f"Erasure Summary: {d.bytes_erased} of {d.bytes_total} bytes erased")
+    label, technique, review_reason = _method(label, result)
     if d.sanitize is not None:
         action, said = d.sanitize
-        technique = _SANITIZE_TECHNIQUE.get(action.lower(), Technique.SANITIZE_OVERWRITE)
         label = f"SANITIZE {action}"
         result = {
             "was successful": WipeResult.PASSED,
             "has failed": WipeResult.FAILED,
             "has completed": WipeResult.UNVERIFIED,
         }[said]
+        sanitize = _SANITIZE_TECHNIQUE.get(action.strip().lower())
+        review_reason = ""
+        if sanitize is None:
+            # e.g. 'Exit Failure Mode': a firmware action that erases nothing.
+            technique = Technique.OVERWRITE
+            if result is not WipeResult.FAILED:
+                review_reason = (
+                    f"firmware SANITIZE action {action!r} is not an erase the rules know"
+                )
+        else:
+            technique = sanitize
     verify_code = footer[3] if footer else ""
     verification = Verification.TOOL_COMPLETION_STATUS
     if verify_code in ("VL", "VA") or options.get("verify", "").startswith(("1", "2")):
@@ -351,4 +414,28 @@ def _drive_wipe(
         host_serial=host.get("system-serial-number", ""),
         host_asset_tag=host.get("chassis-asset-tag", ""),
         notes=tuple(notes),
+        review_reason=review_reason,
     )
+
+
+def _method(label: str, result: WipeResult) -> tuple[str, Technique, str]:
+    """(canonical label, technique, review reason) for an nwipe method label or CLI name.
+
+    An undocumented method gets a review reason unless the run failed anyway: a failed run
+    goes to destruction whatever its method; a passing one only counts when the rules know
+    what the method did."""
+    known = _METHODS.get(_method_key(label))
+    if known is not None:
+        technique = (
+            Technique.VERIFY_ONLY if known.startswith(_VERIFY_LABELS) else Technique.OVERWRITE
+        )
+        return known, technique, ""
+    if result in (WipeResult.FAILED, WipeResult.ABORTED):
+        return label, Technique.OVERWRITE, ""
+    reason = (
+        f"wipe method {label!r} is not a documented nwipe method: the outcome cannot be "
+        "derived, so it does not count until reviewed"
+        if label
+        else "the log names no wipe method: the outcome cannot be derived"
+    )
+    return label, Technique.OVERWRITE, reason

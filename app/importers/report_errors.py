@@ -21,11 +21,17 @@ class ReportUnreadable(UserFacingError):
 
 
 def check_size(data: bytes, file_name: str) -> None:
-    if len(data) > MAX_REPORT_BYTES:
+    check_file_size(len(data), file_name)
+
+
+def check_file_size(size_bytes: int, file_name: str) -> None:
+    """Refuse a file by its size alone, so callers can check ``stat()`` before reading it."""
+    if size_bytes > MAX_REPORT_BYTES:
         raise ReportUnreadable(
             file=file_name,
-            problem=f"the file is {len(data) // (1024 * 1024)} MB; a report is at most "
-            f"{MAX_REPORT_BYTES // (1024 * 1024)} MB",
+            problem=f"the file is {size_bytes / (1024 * 1024):.0f} MB; a wipe report or "
+            f"smartctl output is at most {MAX_REPORT_BYTES // (1024 * 1024)} MB, so it was not "
+            "read",
         )
 
 

@@ -7,12 +7,17 @@ connection inside the caller's transaction.
 from __future__ import annotations
 
 import json
+import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
 from app.domain.errors import UserFacingError
+from app.domain.events import ManifestLine
+from app.domain.reference import CustomerRef, JobRef, ManifestRef, ReferenceKind
+from app.importers.manifest_csv import parse_manifest
 from app.ledger.canonical import canonical_json
 from app.server import schema
 from app.server.ingest import _insert, take_sequence
@@ -186,3 +191,113 @@ def load_reference_json(conn: Connection, data: dict[str, Any]) -> int:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True)
+
+
+_JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class ManifestUploadRefused(UserFacingError):
+    code = "server.manifest_refused"
+    template = "Manifest not stored: {why}."
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedManifest:
+    manifest_id: str
+    job_id: str
+    customer_id: str
+    facility_id: str
+    line_count: int
+    duplicate_count: int
+    change_seq: int
+
+
+def upload_manifest(
+    conn: Connection,
+    *,
+    data: bytes,
+    file_name: str,
+    facility_id: str,
+    customer_id: str,
+    job_id: str,
+    customer_name: str = "",
+    manifest_id: str = "",
+) -> UploadedManifest:
+    """Parse a customer manifest (CSV/XLSX, with the station's own importer and its checks)
+    and publish it, its job and its customer as reference data for ``facility_id``.
+
+    All-or-nothing: a file that does not parse raises the importer's error (naming row and
+    column) and stores nothing. The manifest id defaults to the one a station would give the
+    same file (``MAN-<job>-<sha6>``), so importing it again at a station is refused as a repeat.
+    """
+    customer_id = customer_id.strip()
+    job_id = job_id.strip().upper()
+    facility_id = facility_id.strip()
+    if not facility_id:
+        raise ManifestUploadRefused(why="no facility given")
+    if not customer_id or len(customer_id) > 64:
+        raise ManifestUploadRefused(why="the customer id must have 1 to 64 characters")
+    if not _JOB_ID_RE.match(job_id):
+        raise ManifestUploadRefused(
+            why="the job id must use letters, digits, '-', '_' or '.' (at most 64)"
+        )
+    parsed = parse_manifest(data, file_name)
+    manifest_id = manifest_id.strip() or f"MAN-{job_id}-{parsed.source_sha256[:6].upper()}"
+    ref = ManifestRef(
+        customer_id=customer_id,
+        job_id=job_id,
+        source_name=(file_name or "manifest")[:200],
+        source_sha256=parsed.source_sha256,
+        lines=tuple(
+            ManifestLine(
+                line_no=e.line_no,
+                serial=e.serial,
+                asset_tag=e.asset_tag,
+                make=e.make,
+                model=e.model,
+                device_type=e.device_type,
+                quantity=e.quantity,
+                epc=e.epc,
+                weight_g=e.weight_g,
+                customer_ref=e.customer_ref,
+            )
+            for e in parsed.entries
+        ),
+    )
+    table = schema.reference_rows
+    known = conn.execute(
+        select(table.c.body).where(
+            table.c.kind == ReferenceKind.CUSTOMER.value,
+            table.c.row_id == customer_id,
+            table.c.facility_id.in_(["", facility_id]),
+            table.c.deleted.is_(False),
+        )
+    ).first()
+    if known is None or customer_name.strip():
+        put_reference_rows(
+            conn,
+            ReferenceKind.CUSTOMER.value,
+            {customer_id: CustomerRef(name=customer_name.strip() or customer_id).model_dump()},
+            facility_id=facility_id,
+        )
+    put_reference_rows(
+        conn,
+        ReferenceKind.JOB.value,
+        {job_id: JobRef(customer_id=customer_id).model_dump()},
+        facility_id=facility_id,
+    )
+    seq = put_reference_rows(
+        conn,
+        ReferenceKind.MANIFEST.value,
+        {manifest_id: ref.model_dump(mode="json")},
+        facility_id=facility_id,
+    )
+    return UploadedManifest(
+        manifest_id=manifest_id,
+        job_id=job_id,
+        customer_id=customer_id,
+        facility_id=facility_id,
+        line_count=len(ref.lines),
+        duplicate_count=len(parsed.duplicates),
+        change_seq=seq,
+    )

@@ -9,6 +9,8 @@ No ``from __future__ import annotations`` here: FastAPI reads the endpoint annot
 runtime, and they name dependencies local to :func:`create_app`.
 """
 
+import base64
+import dataclasses
 import gzip
 import hashlib
 import hmac
@@ -28,9 +30,10 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, func, select
 
 from app.domain.errors import UserFacingError
+from app.ledger.checkpoint import Checkpoint, CheckpointSigner
 from app.ledger.hlc import HlcTimestamp, HybridLogicalClock
 from app.ledger.keys import verify_signature
-from app.server import admin, schema
+from app.server import admin, exceptions, facility_views, merkle_log, schema
 from app.server.auth import AuthFailed, TokenAuthority, TokenClaims
 from app.server.database import create_server_engine, migrate, server_secret
 from app.server.ingest import ExpectedSeqError, StationRecord, check_crypto, ingest, record_incident
@@ -74,10 +77,14 @@ def create_app(  # noqa: PLR0915 - the routes share the factory's state; one pla
     admin_token: str = "",
     now_ms: Callable[[], int] = _now_ms,
     run_migrations: bool = True,
+    checkpoint_signer: CheckpointSigner | None = None,
 ) -> FastAPI:
-    """Build the API over ``engine``. ``admin_token`` empty disables the admin endpoints."""
+    """Build the API over ``engine``. ``admin_token`` empty disables the admin endpoints.
+    ``checkpoint_signer`` None loads the checkpoint key file (:func:`merkle_log.load_signer`)."""
     if run_migrations:
         migrate(engine)
+    signer = checkpoint_signer or merkle_log.load_signer()
+    merkle_log.bind_signer(engine, signer)
     authority = TokenAuthority(server_secret(engine))
     hlc = HybridLogicalClock(now_ms=now_ms)
     crypto_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-crypto")
@@ -162,7 +169,11 @@ def create_app(  # noqa: PLR0915 - the routes share the factory's state; one pla
                 public_key_hex=request.public_key_hex,
                 now_ms=now_ms(),
             )
-        return wire.EnrolResponse(station_id=request.station_id, facility_id=facility)
+        return wire.EnrolResponse(
+            station_id=request.station_id,
+            facility_id=facility,
+            checkpoint_key=signer.verifier.text,
+        )
 
     @api.post(wire.PATH_CHALLENGE, response_model=wire.Challenge)
     def challenge(request: wire.ChallengeRequest) -> wire.Challenge:
@@ -198,7 +209,11 @@ def create_app(  # noqa: PLR0915 - the routes share the factory's state; one pla
         now = now_ms()
         try:
             with engine.begin() as conn:
-                result = ingest(conn, station, checked, now_ms=now)
+                result = ingest(conn, station, checked, now_ms=now, signer=signer)
+                # Same transaction: receipts another station made too become exceptions.
+                found = exceptions.detect_receipt_conflicts(
+                    conn, station.facility_id, exceptions.accepted(request.events, result), now
+                )
         except ExpectedSeqError as exc:
             return JSONResponse(
                 status_code=409,
@@ -210,14 +225,19 @@ def create_app(  # noqa: PLR0915 - the routes share the factory's state; one pla
             log.warning(
                 "incident %s from %s: %s", incident["kind"], station.station_id, incident["detail"]
             )
+        for exception in found:
+            log.warning("exception %s from %s", exception["exception_id"], station.station_id)
         newest = max((e.hlc.l for e in request.events), default=0)
         if newest and newest <= now + MAX_HLC_AHEAD_MS:
             hlc.receive(HlcTimestamp(newest, 0))
+        checkpoint, proof = log_answer(result.checkpoint, request.known_tree_size)
         return wire.PushResponse(
             receipts=result.receipts,
             high_water_seq=result.high_water_seq,
             head_hash=result.head_hash,
             server_hlc=server_hlc(),
+            checkpoint=checkpoint.note,
+            consistency=proof,
         )
 
     @api.post(
@@ -251,6 +271,65 @@ def create_app(  # noqa: PLR0915 - the routes share the factory's state; one pla
             return wire.StationHead(station_id=station_id, high_water_seq=0, head_hash="0" * 64)
         return wire.StationHead(
             station_id=station_id, high_water_seq=row.last_seq, head_hash=row.head_hash
+        )
+
+    # ---- the tamper-evident log (docs §10) ----
+
+    def log_answer(
+        fresh: Checkpoint | None, known_size: int | None
+    ) -> tuple[Checkpoint, list[str]]:
+        """The checkpoint for a push answer (this transaction's, else the newest) and the
+        consistency proof from ``known_size``. Committed nodes never change, so this reads
+        outside the ingest transaction."""
+        with engine.connect() as conn:
+            checkpoint = fresh or merkle_log.latest_checkpoint(conn, signer)
+            if known_size is None or known_size > checkpoint.size:
+                return checkpoint, []
+            proof = merkle_log.consistency(conn, known_size, checkpoint.size)
+        return checkpoint, [_b64(h) for h in proof]
+
+    @api.get(wire.PATH_CHECKPOINT, response_model=wire.CheckpointAnswer)
+    def latest_checkpoint(
+        _claim: Annotated[TokenClaims, Depends(claims)],
+    ) -> wire.CheckpointAnswer:
+        with engine.connect() as conn:
+            return wire.CheckpointAnswer(
+                checkpoint=merkle_log.latest_checkpoint(conn, signer).note,
+                checkpoint_key=signer.verifier.text,
+            )
+
+    @api.get(wire.PATH_CONSISTENCY, response_model=wire.ConsistencyAnswer)
+    def consistency_proof(
+        _claim: Annotated[TokenClaims, Depends(claims)],
+        size1: Annotated[int, Query(ge=0)],
+        size2: Annotated[int, Query(ge=0)],
+    ) -> wire.ConsistencyAnswer:
+        with engine.connect() as conn:
+            committed = merkle_log.committed_size(conn)
+            if not size1 <= size2 <= committed:
+                raise _ApiError(
+                    422, "bad_range", f"need size1 <= size2 <= {committed} (the log's size)"
+                )
+            proof = merkle_log.consistency(conn, size1, size2)
+        return wire.ConsistencyAnswer(size1=size1, size2=size2, proof=[_b64(h) for h in proof])
+
+    @api.get(wire.PATH_INCLUSION, response_model=wire.InclusionAnswer)
+    def inclusion_proof(
+        _claim: Annotated[TokenClaims, Depends(claims)],
+        server_seq: Annotated[int, Query(ge=1)],
+        tree_size: Annotated[int, Query(ge=1)],
+    ) -> wire.InclusionAnswer:
+        with engine.connect() as conn:
+            committed = merkle_log.committed_size(conn)
+            if not server_seq <= tree_size <= committed:
+                raise _ApiError(
+                    422,
+                    "bad_range",
+                    f"need server_seq <= tree_size <= {committed} (the log's size)",
+                )
+            proof = merkle_log.inclusion(conn, server_seq - 1, tree_size)
+        return wire.InclusionAnswer(
+            leaf_index=server_seq - 1, tree_size=tree_size, proof=[_b64(h) for h in proof]
         )
 
     # ---- pull ----
@@ -383,6 +462,38 @@ def create_app(  # noqa: PLR0915 - the routes share the factory's state; one pla
             seq = admin.put_reference_rows(conn, kind, {row_id: body}, facility_id=facility_id)
         return {"change_seq": seq}
 
+    @api.post("/v1/admin/facilities/{facility_id}/manifests")
+    async def upload_manifest(
+        facility_id: str,
+        request: Request,
+        *,
+        _admin: Annotated[None, Depends(require_admin)],
+        customer_id: str,
+        job_id: str,
+        customer_name: str = "",
+        file_name: str = "manifest.csv",
+        manifest_id: str = "",
+    ) -> dict[str, Any]:
+        """The request body is the manifest file itself (CSV or XLSX, as a station imports
+        it); it becomes reference data the facility's stations pull. 422 names the bad row."""
+        data = await _read_body(request, MAX_BLOB_BYTES)
+
+        def store() -> admin.UploadedManifest:
+            with engine.begin() as conn:
+                return admin.upload_manifest(
+                    conn,
+                    data=data,
+                    file_name=file_name,
+                    facility_id=facility_id,
+                    customer_id=customer_id,
+                    job_id=job_id,
+                    customer_name=customer_name,
+                    manifest_id=manifest_id,
+                )
+
+        uploaded = await anyio.to_thread.run_sync(store)
+        return dataclasses.asdict(uploaded)
+
     @api.delete("/v1/admin/reference/{kind}/{row_id}")
     def delete_reference(
         kind: str,
@@ -412,9 +523,42 @@ def create_app(  # noqa: PLR0915 - the routes share the factory's state; one pla
     def facility_page(
         facility_id: str, _admin: Annotated[None, Depends(require_admin)]
     ) -> HTMLResponse:
-        return HTMLResponse(_facility_html(engine, facility_id, now_ms()))
+        now = now_ms()
+        page = _facility_html(engine, facility_id, now)
+        extra = facility_views.sections_html(engine, facility_id, now)
+        return HTMLResponse(page.replace("</body>", extra + "</body>", 1))
+
+    @api.get("/v1/admin/facilities/{facility_id}/exceptions")
+    def list_exceptions(
+        facility_id: str, _admin: Annotated[None, Depends(require_admin)]
+    ) -> list[dict[str, Any]]:
+        """Open cross-station exceptions (e.g. one serial received by two stations)."""
+        with engine.connect() as conn:
+            return facility_views.open_exceptions(conn, facility_id)
+
+    @api.get("/v1/admin/facilities/{facility_id}/stations")
+    def list_station_health(
+        facility_id: str, _admin: Annotated[None, Depends(require_admin)]
+    ) -> list[dict[str, Any]]:
+        """Each station's last contact, last heartbeat and whether it is stale."""
+        with engine.connect() as conn:
+            return facility_views.station_health(conn, facility_id, now_ms())
+
+    @api.post(wire.PATH_HEARTBEAT, response_model=wire.HeartbeatAnswer)
+    def heartbeat(
+        station_id: str, beat: wire.Heartbeat, claim: Annotated[TokenClaims, Depends(claims)]
+    ) -> wire.HeartbeatAnswer:
+        if claim.station_id != station_id:
+            raise _ApiError(403, "forbidden", "a station may only report for itself")
+        station = active_station(claim, action="heartbeat")
+        with engine.begin() as conn:
+            return facility_views.record_heartbeat(conn, station, beat, now_ms())
 
     return api
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

@@ -30,8 +30,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.domain.events import PAYLOAD_TYPES, parse_payload
 from app.ledger import GENESIS_PREV_HASH
 from app.ledger.canonical import canonical_json
+from app.ledger.checkpoint import Checkpoint, CheckpointSigner
 from app.ledger.keys import verify_signature
-from app.server import schema
+from app.server import merkle_log, schema
 from app.sync.wire import Receipt, ReceiptStatus, RejectReason, WireEvent
 
 _PARALLEL_MIN = 64
@@ -60,6 +61,8 @@ class IngestResult:
     high_water_seq: int
     head_hash: str
     incidents: list[dict[str, Any]] = field(default_factory=list)
+    #: The checkpoint signed in this transaction (None when the batch stored nothing new).
+    checkpoint: Checkpoint | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,7 @@ def ingest(  # noqa: PLR0912, PLR0915 - one transaction's decisions, read top to
     checked: Sequence[_Checked],
     *,
     now_ms: int,
+    signer: CheckpointSigner,
 ) -> IngestResult:
     """Decide and store one batch inside the caller's transaction (see the module docstring).
 
@@ -209,6 +213,7 @@ def ingest(  # noqa: PLR0912, PLR0915 - one transaction's decisions, read top to
     new_events: list[tuple[WireEvent, str]] = []  # (event, quarantine reason)
     expected, prev = last_seq + 1, head_hash
     stopped = False
+    checkpoint: Checkpoint | None = None
 
     def reject(item: _Checked, reason: RejectReason, detail: str) -> None:
         nonlocal stopped
@@ -328,6 +333,10 @@ def ingest(  # noqa: PLR0912, PLR0915 - one transaction's decisions, read top to
                 }
             )
         _insert_events(conn, rows)
+        # Still under the sequencer lock: leaves go in in server_seq order (docs §10.2).
+        checkpoint = merkle_log.append_leaves(
+            conn, first, [event.hash for event, _ in new_events], signer, now_ms
+        )
         new_iter = iter(new_events)
         for index, receipt in enumerate(receipts):
             if receipt is None:
@@ -353,6 +362,7 @@ def ingest(  # noqa: PLR0912, PLR0915 - one transaction's decisions, read top to
         high_water_seq=last_seq,
         head_hash=head_hash,
         incidents=incidents,
+        checkpoint=checkpoint,
     )
 
 

@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from app.server import admin
+from app.server import admin, merkle_log
 from app.server.app import ENV_ADMIN_TOKEN, ENV_DATABASE_URL
 from app.server.database import create_server_engine, migrate
 
@@ -20,15 +20,28 @@ def serve(
     workers: int = 1,
     admin_token: str = "",
     log_level: str = "info",
+    checkpoint_key: str = "",
 ) -> None:
-    """Migrate, then run uvicorn with ``workers`` processes (each builds its own engine)."""
+    """Migrate, then run uvicorn with ``workers`` processes (each builds its own engine).
+
+    ``checkpoint_key``: the checkpoint signing key file (default ``$ITAD_SERVER_CHECKPOINT_KEY``,
+    else the server user's data directory); created here, once, before the workers start."""
     import uvicorn  # noqa: PLC0415 - only the server needs it
 
+    key_path = Path(
+        checkpoint_key
+        or os.environ.get(merkle_log.ENV_CHECKPOINT_KEY, "")
+        or merkle_log.default_key_path()
+    )
+    signer = merkle_log.load_signer(key_path)
     engine = create_server_engine(database_url)
     try:
         migrate(engine)
+        merkle_log.bind_signer(engine, signer)
     finally:
         engine.dispose()
+    print(f"checkpoint key {key_path}: {signer.verifier.text}")
+    os.environ[merkle_log.ENV_CHECKPOINT_KEY] = str(key_path)
     os.environ[ENV_DATABASE_URL] = database_url
     if admin_token:
         os.environ[ENV_ADMIN_TOKEN] = admin_token
@@ -73,5 +86,33 @@ def load_reference(database_url: str, path: Path) -> int:
         data = json.loads(path.read_text(encoding="utf-8"))
         with engine.begin() as conn:
             return admin.load_reference_json(conn, data)
+    finally:
+        engine.dispose()
+
+
+def upload_manifest(
+    database_url: str,
+    path: Path,
+    *,
+    facility_id: str,
+    customer_id: str,
+    job_id: str,
+    customer_name: str = "",
+) -> admin.UploadedManifest:
+    """Publish a manifest file to a facility's stations (see :func:`admin.upload_manifest`)."""
+    engine = create_server_engine(database_url)
+    try:
+        migrate(engine)
+        data = path.read_bytes()
+        with engine.begin() as conn:
+            return admin.upload_manifest(
+                conn,
+                data=data,
+                file_name=path.name,
+                facility_id=facility_id,
+                customer_id=customer_id,
+                job_id=job_id,
+                customer_name=customer_name,
+            )
     finally:
         engine.dispose()

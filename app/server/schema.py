@@ -12,6 +12,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -142,6 +143,92 @@ server_secrets = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("value", String(128), nullable=False),
+)
+
+# The RFC 9162 Merkle tree over accepted event hashes in server_seq order (docs §10.2): every
+# perfect subtree, as (level, index) → hash; level 0 holds the leaf hashes (index =
+# server_seq - 1). Rows are appended under the sequencer lock in the transaction that assigns
+# server_seq and never change (a trigger refuses UPDATE and DELETE on PostgreSQL), so any root or
+# proof is a handful of lookups.
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("level", SmallInteger, nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("hash", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("level", "idx"),
+)
+
+# Signed checkpoints (C2SP tlog-checkpoint in a signed note), one per ingest transaction that
+# grew the tree. ``note`` is the exact signed text stations verify.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at_ms", BigInteger, nullable=False),
+)
+
+# ---- migration s0002: cross-station exceptions, receipt index, heartbeats ----
+
+# The first accepted receipt of each identifier per facility and job ("SERIAL:<serial>" or
+# "LINE:<manifest>#<line>"). Its primary key is what makes concurrent ingests from two stations
+# (even in two server processes) see each other: the second insert waits for the first commit.
+receipt_keys = Table(
+    "receipt_keys",
+    metadata,
+    Column("facility_id", String(64), nullable=False),
+    Column("job_id", String(64), nullable=False),
+    Column("ident_key", String(300), nullable=False),
+    Column("station_id", String(64), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("asset_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("server_seq", BigInteger, nullable=False),
+    PrimaryKeyConstraint("facility_id", "job_id", "ident_key"),
+)
+
+# Business-rule contradictions between stations for a person to resolve (both facts are kept;
+# neither event is rejected). Redistributed to the facility's stations as reference rows of
+# kind ``receiving_exception``.
+sync_exceptions = Table(
+    "sync_exceptions",
+    metadata,
+    Column(
+        "exception_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("kind", String(32), nullable=False),  # duplicate_receipt
+    Column("facility_id", String(64), nullable=False),
+    Column("job_id", String(64), nullable=False),
+    Column("identifier", String(300), nullable=False),
+    Column("first_station_id", String(64), nullable=False),
+    Column("first_event_id", String(36), nullable=False),
+    Column("second_station_id", String(64), nullable=False),
+    Column("second_event_id", String(36), nullable=False),
+    Column("body", Text, nullable=False),  # the ReceivingExceptionRef sent to stations
+    Column("detected_at_ms", BigInteger, nullable=False),
+    Column("resolved", Boolean, nullable=False),
+    UniqueConstraint("first_event_id", "second_event_id", name="uq_sync_exceptions_pair"),
+    Index("ix_sync_exceptions_facility", "facility_id", "resolved"),
+)
+
+# The latest heartbeat of each station (docs §14): what the station says about itself.
+station_heartbeats = Table(
+    "station_heartbeats",
+    metadata,
+    Column("station_id", String(64), primary_key=True),
+    Column("received_at_ms", BigInteger, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("pending_count", BigInteger, nullable=False),
+    Column("oldest_pending_age_s", BigInteger, nullable=True),
+    Column("last_checkpoint_size", BigInteger, nullable=True),
+    Column("pending_blobs", BigInteger, nullable=False),
+    Column("app_version", String(40), nullable=False),
 )
 
 #: Counter names.

@@ -1,7 +1,8 @@
 """Palletizing: open a pallet, add and remove assets by scan (each an explicit event, refused
 with the reason when a rule says no), close, weigh, seal, unseal (supervisors, recorded), ship
 (the outbound handoff: a custody event chain that ends the assets' time in the facility), and
-labels: preview, print (ZPL through the print queue), save as PDF; every print an event.
+labels: preview, print (ZPL to a Zebra printer or PDF to an OS printer, both through the print
+queue), save as PDF; every print and reprint an event.
 
 Thread: the DB worker for every method (they read the database or render documents), except
 the print queue's ``on_delivered`` callbacks, which append from the printer thread (the event
@@ -17,10 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.documents.pallet_label import (
-    AssetLabelData,
     LabelSize,
     PalletLabelData,
-    asset_label_layout,
     pallet_label_layout,
     render_pdf,
     render_zpl,
@@ -33,7 +32,11 @@ from app.domain.events import (
     CustodyTransferred,
     LabelPrinted,
     PalletAssetAdded,
+    PalletAssetBoxed,
     PalletAssetRemoved,
+    PalletAssetUnboxed,
+    PalletBoxClosed,
+    PalletBoxOpened,
     PalletClosed,
     PalletOpened,
     PalletReopened,
@@ -45,19 +48,25 @@ from app.domain.events import (
 )
 from app.domain.grading import AssetNotFound, Rubric, find_rubric
 from app.domain.pallets import (
+    BoxNotFound,
     Pallet,
     PalletAction,
+    PalletBox,
     PalletCandidate,
     PalletIdScheme,
     PalletItem,
     PalletNotFound,
     PalletRefused,
+    PalletStatus,
     PalletType,
     add_refusal,
+    box_id_for,
+    box_refusal,
     format_weight_kg,
+    seal_refusal,
     transition_refusal,
 )
-from app.domain.printing import PrintJobStatus
+from app.domain.printing import PrintFormat, PrintJobStatus, PrintTarget
 from app.domain.roles import Operator, Permission
 from app.services.event_drafts import draft
 from app.services.grading_ports import DataBearingCheck, GradingReader
@@ -70,6 +79,7 @@ from app.services.receiving_ports import BlobSink
 class PalletDetail:
     pallet: Pallet
     items: tuple[PalletItem, ...]
+    boxes: tuple[PalletBox, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +124,7 @@ class PalletizingService:
         printer_target: str = "",
         facility: str = "",
         now: Callable[[], datetime] | None = None,
+        os_printers: Callable[[], list[str]] | None = None,
     ) -> None:
         self._events = events
         self._reader = reader
@@ -127,6 +138,8 @@ class PalletizingService:
         self._printer_target = printer_target
         self._facility = facility
         self._now = now or (lambda: datetime.now(UTC))
+        # The OS printers (Qt's print support, injected by bootstrap); None: no OS printing.
+        self._os_printers = os_printers
 
     # ---- reading ----
 
@@ -137,11 +150,26 @@ class PalletizingService:
     def detail(self, pallet_id: str) -> PalletDetail:
         self._operators.require(Permission.BUILD_PALLETS)
         pallet = self._pallet(pallet_id)
-        return PalletDetail(pallet, tuple(self._reader.contents(pallet.pallet_id)))
+        return PalletDetail(
+            pallet,
+            tuple(self._reader.contents(pallet.pallet_id)),
+            tuple(self._reader.boxes(pallet.pallet_id)),
+        )
 
     @property
     def printer_target(self) -> str:
         return self._printer_target
+
+    def print_targets(self) -> list[PrintTarget]:
+        """Where labels can be printed now: the configured Zebra printer (ZPL), then the OS
+        printers (PDF), the default one first. May block on the print system: DB worker or
+        I/O pool only."""
+        targets = []
+        if self._printer is not None and self._printer_target:
+            targets.append(PrintTarget(self._printer_target, "Zebra (ZPL)", PrintFormat.ZPL))
+        if self._printer is not None and self._os_printers is not None:
+            targets.extend(PrintTarget.os_printer(name) for name in self._os_printers())
+        return targets
 
     def print_jobs(self) -> list[PrintJobStatus]:
         return self._printer.jobs() if self._printer is not None else []
@@ -247,6 +275,9 @@ class PalletizingService:
         return [ScanResult(after, p.asset_id, True) for p in payloads]
 
     def remove(self, pallet_id: str, value: str, reason: str = "") -> ScanResult:
+        """Take the asset off the pallet. An asset in an open box comes out of the box first
+        (``pallet.asset_unboxed`` then ``pallet.asset_removed``, one transaction); one in a
+        closed box is refused."""
         operator = self._operators.require(Permission.BUILD_PALLETS)
         pallet = self._pallet(pallet_id)
         asset = self._assets.find_asset(value)
@@ -255,15 +286,147 @@ class PalletizingService:
         self._require_step(pallet, PalletAction.REMOVE)
         if self._reader.pallet_of(asset.asset_id) != pallet.pallet_id:
             raise PalletRefused(subject=asset.asset_id, reason="it is not on this pallet")
+        payloads: list[Payload] = []
+        box_id = self._reader.box_of(asset.asset_id)
+        if box_id:
+            box = self._box(box_id)
+            if box_refusal(pallet, box):
+                raise PalletRefused(
+                    subject=asset.asset_id, reason=f"it is in box {box.label}, which is closed"
+                )
+            payloads.append(
+                PalletAssetUnboxed(
+                    pallet_id=pallet.pallet_id,
+                    box_id=box_id,
+                    asset_id=asset.asset_id,
+                    reason=reason.strip() or "removed from the pallet",
+                )
+            )
+        payloads.append(
+            PalletAssetRemoved(
+                pallet_id=pallet.pallet_id, asset_id=asset.asset_id, reason=reason.strip()
+            )
+        )
+        self._append(payloads, operator)
+        return ScanResult(self._pallet(pallet.pallet_id), asset.asset_id, False)
+
+    # ---- boxes/totes within a pallet (optional) ----
+
+    def _box(self, box_id: str) -> PalletBox:
+        box = self._reader.box(box_id.strip())
+        if box is None:
+            raise BoxNotFound(value=box_id.strip())
+        return box
+
+    def boxes(self, pallet_id: str) -> list[PalletBox]:
+        self._operators.require(Permission.BUILD_PALLETS)
+        return self._reader.boxes(self._pallet(pallet_id).pallet_id)
+
+    def open_box(self, pallet_id: str) -> PalletBox:
+        """Open the next box (``<pallet ID>-B01``, ``-B02``...) on an open pallet."""
+        operator = self._operators.require(Permission.BUILD_PALLETS)
+        pallet = self._pallet(pallet_id)
+        if pallet.status is not PalletStatus.OPEN:
+            raise PalletRefused(
+                subject=f"Pallet {pallet.pallet_id}",
+                reason=f"boxes are opened on an open pallet; this one is {pallet.status.value}",
+            )
+        number = max((b.number for b in self._reader.boxes(pallet.pallet_id)), default=0) + 1
+        box_id = box_id_for(pallet.pallet_id, number)
+        self._append(
+            [PalletBoxOpened(pallet_id=pallet.pallet_id, box_id=box_id, number=number)], operator
+        )
+        return self._box(box_id)
+
+    def box_add(self, box_id: str, value: str) -> ScanResult:
+        """Scan an asset into an open box. An asset not on the pallet yet is added to it first
+        (every pallet rule applies; ``pallet.asset_added`` then ``pallet.asset_boxed``, one
+        transaction); a loose asset already on this pallet is boxed."""
+        operator = self._operators.require(Permission.BUILD_PALLETS)
+        box = self._box(box_id)
+        pallet = self._pallet(box.pallet_id)
+        refused = box_refusal(pallet, box)
+        if refused:
+            raise PalletRefused(subject=f"Box {box.box_id}", reason=refused)
+        candidate = self.candidate(value)
+        subject = f"{candidate.asset_id} ({value.strip()})"
+        payloads: list[Payload] = []
+        if candidate.on_pallet == pallet.pallet_id:
+            current = self._reader.box_of(candidate.asset_id)
+            if current == box.box_id:
+                raise PalletRefused(subject=subject, reason="it is already in this box")
+            if current:
+                raise PalletRefused(
+                    subject=subject, reason=f"it is in box {current}; take it out there first"
+                )
+        else:
+            refused = add_refusal(pallet, candidate)
+            if refused:
+                raise PalletRefused(subject=subject, reason=refused)
+            payloads.append(
+                PalletAssetAdded(
+                    pallet_id=pallet.pallet_id,
+                    asset_id=candidate.asset_id,
+                    scanned_value=value.strip()[:200],
+                    device_type=candidate.device_type,
+                    disposition=candidate.disposition,
+                )
+            )
+        payloads.append(
+            PalletAssetBoxed(
+                pallet_id=pallet.pallet_id,
+                box_id=box.box_id,
+                asset_id=candidate.asset_id,
+                scanned_value=value.strip()[:200],
+            )
+        )
+        self._append(payloads, operator)
+        return ScanResult(self._pallet(pallet.pallet_id), candidate.asset_id, True)
+
+    def box_remove(self, value: str, reason: str = "") -> ScanResult:
+        """Take the scanned asset out of its (open) box; it stays loose on the pallet."""
+        operator = self._operators.require(Permission.BUILD_PALLETS)
+        asset = self._assets.find_asset(value)
+        if asset is None:
+            raise AssetNotFound(value=value.strip())
+        box_id = self._reader.box_of(asset.asset_id)
+        if not box_id:
+            raise PalletRefused(subject=asset.asset_id, reason="it is in no box")
+        box = self._box(box_id)
+        pallet = self._pallet(box.pallet_id)
+        refused = box_refusal(pallet, box)
+        if refused:
+            raise PalletRefused(subject=f"Box {box.box_id}", reason=refused)
         self._append(
             [
-                PalletAssetRemoved(
-                    pallet_id=pallet.pallet_id, asset_id=asset.asset_id, reason=reason.strip()
+                PalletAssetUnboxed(
+                    pallet_id=pallet.pallet_id,
+                    box_id=box.box_id,
+                    asset_id=asset.asset_id,
+                    reason=reason.strip(),
                 )
             ],
             operator,
         )
         return ScanResult(self._pallet(pallet.pallet_id), asset.asset_id, False)
+
+    def close_box(self, box_id: str) -> PalletBox:
+        """Close a box (its piece count is recorded). A pallet with an open box is not sealed."""
+        operator = self._operators.require(Permission.BUILD_PALLETS)
+        box = self._box(box_id)
+        pallet = self._pallet(box.pallet_id)
+        refused = box_refusal(pallet, box, closing=True)
+        if refused:
+            raise PalletRefused(subject=f"Box {box.box_id}", reason=refused)
+        self._append(
+            [
+                PalletBoxClosed(
+                    pallet_id=pallet.pallet_id, box_id=box.box_id, piece_count=box.piece_count
+                )
+            ],
+            operator,
+        )
+        return self._box(box.box_id)
 
     def close(self, pallet_id: str) -> Pallet:
         operator = self._operators.require(Permission.BUILD_PALLETS)
@@ -302,6 +465,9 @@ class PalletizingService:
         operator = self._operators.require(Permission.SEAL_PALLETS)
         pallet = self._pallet(pallet_id)
         self._require_step(pallet, PalletAction.SEAL)
+        refused = seal_refusal(pallet)
+        if refused:
+            raise PalletRefused(subject=f"Pallet {pallet.pallet_id}", reason=refused)
         seals = tuple(dict.fromkeys(s.strip() for s in seal_numbers if s.strip()))
         if not seals:
             raise InvalidInput(field="Seal numbers", problem="scan or type at least one seal")
@@ -420,6 +586,7 @@ class PalletizingService:
             seal_numbers=pallet.seal_numbers,
             lithium=pallet.lithium_count > 0,
             facility=self._facility,
+            box_count=pallet.box_count,
         )
 
     def label_pdf(self, pallet_id: str, size: LabelSize = LabelSize.PALLET_4X6) -> bytes:
@@ -439,31 +606,92 @@ class PalletizingService:
         """The label as the PDF renders it, as a PNG (drawn locally by poppler)."""
         return pdf_page_png(self.label_pdf(pallet_id, size), dpi=dpi)
 
-    def print_label(self, pallet_id: str, size: LabelSize = LabelSize.PALLET_4X6) -> str:
-        """Queue the ZPL label for the configured printer; the ``label.printed`` event is
-        appended when the printer has taken it. Returns the print job id."""
+    def print_label(
+        self, pallet_id: str, size: LabelSize = LabelSize.PALLET_4X6, target: str = ""
+    ) -> str:
+        """Queue the label for ``target`` (default: the configured Zebra printer): ZPL for a
+        Zebra printer, PDF for an OS printer (``os:<name>``). The ``label.printed`` event
+        (a reprint when the pallet had a label before) is appended when the printer has taken
+        the job. Returns the print job id."""
         operator = self._operators.require(Permission.BUILD_PALLETS)
-        if self._printer is None or not self._printer_target:
+        target = self._target(target)
+        pallet = self._pallet(pallet_id)
+        fmt = PrintTarget.format_of(target)
+        if fmt is PrintFormat.PDF:
+            data = self.label_pdf(pallet.pallet_id, size)
+        else:
+            data = self.label_zpl(pallet.pallet_id, size)
+        return self._submit(
+            operator,
+            pallet.pallet_id,
+            target,
+            data,
+            document="pallet_label",
+            fmt=fmt,
+            size=size.value,
+            description=f"Pallet {pallet.pallet_id} label",
+        )
+
+    def print_contents(self, pallet_id: str, target: str) -> str:
+        """Queue the contents manifest (PDF) for an OS printer; an event when it printed."""
+        operator = self._operators.require(Permission.BUILD_PALLETS)
+        target = self._target(target)
+        if PrintTarget.format_of(target) is not PrintFormat.PDF:
+            raise InvalidInput(
+                field="Printer",
+                problem="the contents manifest is a PDF; choose a system printer or save it",
+            )
+        pallet = self._pallet(pallet_id)
+        data = self.contents_pdf(pallet.pallet_id)
+        return self._submit(
+            operator,
+            pallet.pallet_id,
+            target,
+            data,
+            document="contents",
+            fmt=PrintFormat.PDF,
+            size="A4",
+            description=f"Pallet {pallet.pallet_id} contents",
+        )
+
+    def _target(self, target: str) -> str:
+        target = target.strip() or self._printer_target
+        if self._printer is None or not target:
             raise InvalidInput(
                 field="Label printer",
                 problem="none is configured (station.label_printer); save the label as PDF",
             )
-        pallet = self._pallet(pallet_id)
-        data = self.label_zpl(pallet.pallet_id, size)
-        target = self._printer_target
+        return target
+
+    def _submit(
+        self,
+        operator: Operator,
+        pallet_id: str,
+        target: str,
+        data: bytes,
+        *,
+        document: str,
+        fmt: PrintFormat,
+        size: str,
+        description: str,
+    ) -> str:
+        assert self._printer is not None  # _target() refused otherwise
 
         def delivered() -> None:
             self._record_print(
                 operator,
-                pallet.pallet_id,
-                document="pallet_label",
-                fmt="zpl",
-                size=size.value,
+                pallet_id,
+                document=document,
+                fmt=fmt.value,
+                size=size,
                 target=target,
                 data=data,
             )
 
-        return self._printer.submit(target, data, f"Pallet {pallet.pallet_id} label", delivered)
+        try:
+            return self._printer.submit(target, data, description, delivered)
+        except ValueError as exc:
+            raise InvalidInput(field="Printer", problem=str(exc)) from None
 
     def save_label_pdf(
         self, pallet_id: str, path: Path, size: LabelSize = LabelSize.PALLET_4X6
@@ -502,35 +730,6 @@ class PalletizingService:
             target=f"file:{path}",
             data=data,
         )
-        return path
-
-    def save_asset_label_pdf(self, value: str, path: Path) -> Path:
-        """The per-asset intake label (2x1 in) for the asset whose ID, serial or tag is
-        ``value``."""
-        operator = self._operators.require(Permission.RECEIVE_ASSETS)
-        asset = self._assets.find_asset(value)
-        if asset is None:
-            raise AssetNotFound(value=value.strip())
-        layout = asset_label_layout(
-            AssetLabelData(
-                asset_id=asset.asset_id,
-                serial=asset.serial,
-                make_model=f"{asset.make} {asset.model}".strip(),
-                job_id=asset.job_id,
-            )
-        )
-        data = render_pdf([layout], title=f"Asset {asset.asset_id}")
-        self._write(path, data)
-        payload = LabelPrinted(
-            subject_id=asset.asset_id,
-            asset_id=asset.asset_id,
-            document="asset_label",
-            format="pdf",
-            size="2x1",
-            target=f"file:{path}"[:200],
-            content_sha256=hashlib.sha256(data).hexdigest(),
-        )
-        self._append([payload], operator)
         return path
 
     @staticmethod

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from app.domain.pallets import Pallet, PalletItem
+from app.domain.pallets import Pallet, PalletBox, PalletItem
 from app.domain.printing import PrintJobStatus
 
 
@@ -18,6 +18,12 @@ class PalletReader(Protocol):
     def contents(self, pallet_id: str) -> list[PalletItem]: ...
 
     def pallet_of(self, asset_id: str) -> str: ...
+
+    def boxes(self, pallet_id: str) -> list[PalletBox]: ...
+
+    def box(self, box_id: str) -> PalletBox | None: ...
+
+    def box_of(self, asset_id: str) -> str: ...
 
     def next_number(self) -> int: ...
 

@@ -9,6 +9,7 @@ checks are made here, whatever the UI shows.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -22,7 +23,10 @@ from app.documents.discrepancy_report import (
     render_csv,
     render_pdf,
 )
-from app.domain.custody import IdentityCheck
+from app.documents.pallet_label import AssetLabelData, asset_label_layout
+from app.documents.pallet_label import render_pdf as render_label_pdf
+from app.documents.pallet_label import render_zpl as render_label_zpl
+from app.domain.custody import AssetSummary, IdentityCheck
 from app.domain.errors import InvalidInput, UserFacingError
 from app.domain.events import (
     AssetDescribed,
@@ -32,6 +36,7 @@ from app.domain.events import (
     CustomerRegistered,
     DiscrepancyRaised,
     InboundHandoff,
+    LabelPrinted,
     ManifestImported,
     ManifestLine,
     ManifestLinesAdded,
@@ -39,6 +44,7 @@ from app.domain.events import (
     ScanFlagged,
     ScanVoided,
 )
+from app.domain.grading import AssetNotFound
 from app.domain.ids import new_asset_id, new_record_id
 from app.domain.manifests import (
     MATCH_ORDER,
@@ -54,6 +60,7 @@ from app.domain.manifests import (
     classify_scan,
     reconcile,
 )
+from app.domain.printing import PrintFormat, PrintTarget
 from app.domain.roles import Permission
 from app.importers.manifest_csv import (
     ColumnMapping,
@@ -64,6 +71,7 @@ from app.importers.manifest_csv import (
     preview,
 )
 from app.services.event_drafts import draft
+from app.services.palletizing_ports import LabelPrinter
 from app.services.ports import EventAppender, PermissionGate
 from app.services.receiving_ports import BlobSink, ReceivingReader
 
@@ -120,7 +128,8 @@ class ScanResult:
     def detail(self) -> str:
         if self.outcome is ScanOutcome.MATCHED and self.line is not None:
             what = " ".join(p for p in (self.line.make, self.line.model) if p) or "item"
-            return f"{self.value}: {what}, line {self.line.line_no} → {self.asset_id}"
+            target = f" → {self.asset_id}" if self.asset_id else ""
+            return f"{self.value}: {what}, line {self.line.line_no}{target}"
         if self.outcome is ScanOutcome.NOT_ON_MANIFEST:
             return f"{self.value} is not on this job's manifest: capture it as an extra item"
         if self.outcome is ScanOutcome.ALREADY_RECEIVED:
@@ -128,6 +137,17 @@ class ScanResult:
                 f" as {self.asset_id}" if self.asset_id else ""
             )
         return f"{self.value} belongs to job {self.other_job_id}: set it aside"
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    """How a scan classifies against the manifests and receipts (before anything is written)."""
+
+    outcome: ScanOutcome
+    line: ExpectedLine | None = None
+    matched_by: str = ""
+    asset_id: str = ""
+    other_job_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +208,33 @@ class CloseResult:
 
 
 @dataclass(frozen=True, slots=True)
+class IntakeLabelOutput:
+    """Where per-asset intake labels go: the station's label printer through the print queue
+    (``target``: ``tcp://``/``serial:`` take ZPL, ``os:<name>`` takes PDF) or, with no printer
+    configured, PDF files in ``pdf_dir``."""
+
+    printer: LabelPrinter | None = None
+    target: str = ""
+    pdf_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeLabelResult:
+    """One intake label: queued (``print_job_id``, to ``target``) or saved (``path``)."""
+
+    asset_id: str
+    print_job_id: str = ""
+    target: str = ""
+    path: Path | None = None
+
+    @property
+    def text(self) -> str:
+        if self.path is not None:
+            return f"Intake label for {self.asset_id} saved to {self.path}"
+        return f"Intake label for {self.asset_id} sent to the printer ({self.target})"
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContext:
     """Who the report says issued it."""
 
@@ -207,6 +254,7 @@ class ReceivingService:
         *,
         report_context: ReportContext | None = None,
         now: Callable[[], datetime] | None = None,
+        intake_labels: IntakeLabelOutput | None = None,
     ) -> None:
         self._events = events
         self._reader = reader
@@ -214,6 +262,12 @@ class ReceivingService:
         self._operators = operators
         self._context = report_context or ReportContext()
         self._now = now or (lambda: datetime.now().astimezone())
+        self._labels = intake_labels or IntakeLabelOutput()
+
+    def use_intake_label_output(self, output: IntakeLabelOutput) -> None:
+        """Where intake labels go. ``bootstrap`` calls it once, at start-up, when the print
+        queue exists (it is started after this service)."""
+        self._labels = output
 
     # ---- jobs ----
 
@@ -365,12 +419,41 @@ class ReceivingService:
         values = tuple(v for v in (epc_hex, epc_uri) if v)
         return self._scan(job_id, values, epc_uri or epc_hex, source)
 
-    def _scan(self, job_id: str, values: tuple[str, ...], shown: str, source: str) -> ScanResult:
-        operator = self._operators.require(Permission.RECEIVE_ASSETS)
+    def preview_scan(self, job_id: str, value: str) -> ScanResult:
+        """What scanning ``value`` on ``job_id`` would record now, read from the last committed
+        state; appends nothing (``asset_id`` is empty for a match: no asset exists yet).
+
+        Any thread. The Receiving page calls it on the I/O pool while the DB worker is busy
+        (a large import holds it for seconds), so the operator gets the result at once; the
+        scan itself still goes through :meth:`scan`, in arrival order, whose result is the
+        one recorded."""
+        return self._preview(job_id, (value,), value)
+
+    def preview_tag(self, job_id: str, epc_hex: str, epc_uri: str) -> ScanResult:
+        """:meth:`preview_scan` for an RFID tag arrival (matched as :meth:`scan_tag` does)."""
+        values = tuple(v for v in (epc_hex, epc_uri) if v)
+        return self._preview(job_id, values, epc_uri or epc_hex)
+
+    def _preview(self, job_id: str, values: tuple[str, ...], shown: str) -> ScanResult:
+        self._operators.require(Permission.RECEIVE_ASSETS)
         shown = shown.strip()
         if not shown:
             raise InvalidInput(field="Scan", problem="is empty")
         self._require_open(job_id)
+        match = self._match(job_id, values)
+        return ScanResult(
+            match.outcome,
+            shown,
+            job_id,
+            self._reader.counters(job_id),
+            asset_id=match.asset_id,
+            line=match.line,
+            matched_by=match.matched_by,
+            other_job_id=match.other_job_id,
+        )
+
+    def _match(self, job_id: str, values: tuple[str, ...]) -> _Match:
+        """Classify a scan against the manifests and the received assets (reads only)."""
         candidates: list[tuple[str, ExpectedLine]] = []
         for value in values:
             candidates.extend(self._reader.lines_matching(value))
@@ -390,10 +473,33 @@ class ReceivingService:
             [item for _, item in received_here],
             [j for j, _ in received_elsewhere],
         )
-        actor = operator.operator_id
         if outcome is ScanOutcome.MATCHED:
             assert line is not None
             matched_by = next(k for k, c in candidates if c is line)
+            return _Match(outcome, line=line, matched_by=matched_by)
+        asset_id = ""
+        other_job = ""
+        if outcome is ScanOutcome.ALREADY_RECEIVED:
+            asset_id = received_here[0][1].asset_id if received_here else ""
+            if not asset_id:
+                here = next((c for _, c in candidates if c.job_id == job_id), None)
+                asset_id = here.received_asset_id if here else ""
+        elif outcome is ScanOutcome.OTHER_JOB:
+            other = next((c.job_id for _, c in candidates if c.job_id != job_id), "")
+            other_job = other or (received_elsewhere[0][0] if received_elsewhere else "")
+        return _Match(outcome, asset_id=asset_id, other_job_id=other_job)
+
+    def _scan(self, job_id: str, values: tuple[str, ...], shown: str, source: str) -> ScanResult:
+        operator = self._operators.require(Permission.RECEIVE_ASSETS)
+        shown = shown.strip()
+        if not shown:
+            raise InvalidInput(field="Scan", problem="is empty")
+        self._require_open(job_id)
+        match = self._match(job_id, values)
+        outcome, line = match.outcome, match.line
+        actor = operator.operator_id
+        if outcome is ScanOutcome.MATCHED:
+            assert line is not None
             asset_id = new_asset_id()
             self._events.append(
                 [
@@ -410,7 +516,7 @@ class ReceivingService:
                             model=line.model,
                             epc=line.epc,
                             scan_source=source or "scan",
-                            matched_by=matched_by,
+                            matched_by=match.matched_by,
                             scanned_value=shown[:200],
                         ),
                         actor,
@@ -424,18 +530,8 @@ class ReceivingService:
                 self._reader.counters(job_id),
                 asset_id=asset_id,
                 line=line,
-                matched_by=matched_by,
+                matched_by=match.matched_by,
             )
-        asset_id = ""
-        other_job = ""
-        if outcome is ScanOutcome.ALREADY_RECEIVED:
-            asset_id = received_here[0][1].asset_id if received_here else ""
-            if not asset_id:
-                here = next((c for _, c in candidates if c.job_id == job_id), None)
-                asset_id = here.received_asset_id if here else ""
-        elif outcome is ScanOutcome.OTHER_JOB:
-            other = next((c.job_id for _, c in candidates if c.job_id != job_id), "")
-            other_job = other or (received_elsewhere[0][0] if received_elsewhere else "")
         self._events.append(
             [
                 draft(
@@ -444,8 +540,8 @@ class ReceivingService:
                         value=shown[:200],
                         outcome=outcome.value,
                         scan_source=source or "scan",
-                        asset_id=asset_id,
-                        other_job_id=other_job,
+                        asset_id=match.asset_id,
+                        other_job_id=match.other_job_id,
                     ),
                     actor,
                 )
@@ -456,8 +552,8 @@ class ReceivingService:
             shown,
             job_id,
             self._reader.counters(job_id),
-            asset_id=asset_id,
-            other_job_id=other_job,
+            asset_id=match.asset_id,
+            other_job_id=match.other_job_id,
         )
 
     def receive_extra(
@@ -573,6 +669,108 @@ class ReceivingService:
             raise JobNotFound(job_id=job_id)
         if status == "closed":
             raise JobClosed(job_id=job_id)
+
+    # ---- intake labels ----
+
+    def intake_label_pdf(self, value: str) -> bytes:
+        """The per-asset intake label (2x1 in, asset ID as Code 128) as PDF, for the asset
+        whose ID, serial or tag is ``value``."""
+        self._operators.require(Permission.RECEIVE_ASSETS)
+        return self._intake_label(self._label_asset(value), PrintFormat.PDF)
+
+    def print_intake_label(self, asset_id: str) -> IntakeLabelResult:
+        """Print the asset's intake label: queued to the configured label printer (the
+        ``label.printed`` event is appended when the printer has taken every byte, on the
+        print queue's thread), or, with no printer configured, saved as a PDF in the
+        configured folder (event appended at once). DB worker."""
+        operator = self._operators.require(Permission.RECEIVE_ASSETS)
+        asset = self._label_asset(asset_id)
+        output = self._labels
+        if output.printer is not None and output.target:
+            target = output.target
+            fmt = PrintTarget.format_of(target)
+            data = self._intake_label(asset, fmt)
+
+            def delivered() -> None:
+                self._record_label(operator.operator_id, asset, fmt, target, data)
+
+            try:
+                job_id = output.printer.submit(
+                    target, data, f"Asset {asset.asset_id} intake label", delivered
+                )
+            except ValueError as exc:
+                raise InvalidInput(field="Label printer", problem=str(exc)) from None
+            return IntakeLabelResult(asset.asset_id, print_job_id=job_id, target=target)
+        if output.pdf_dir is None:
+            raise InvalidInput(
+                field="Label printer",
+                problem="none is configured (station.label_printer), and no folder for PDFs",
+            )
+        path = output.pdf_dir / f"intake-{asset.asset_id}.pdf"
+        try:
+            output.pdf_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidInput(
+                field=f"Folder {output.pdf_dir}", problem=f"could not be created ({exc.strerror})"
+            ) from None
+        self.save_asset_label_pdf(asset.asset_id, path)
+        return IntakeLabelResult(asset.asset_id, path=path)
+
+    def save_asset_label_pdf(self, value: str, path: Path) -> Path:
+        """The per-asset intake label (2x1 in) for the asset whose ID, serial or tag is
+        ``value``, written to ``path``; records ``label.printed`` (target ``file:<path>``)."""
+        operator = self._operators.require(Permission.RECEIVE_ASSETS)
+        asset = self._label_asset(value)
+        data = self._intake_label(asset, PrintFormat.PDF)
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise InvalidInput(
+                field=f"File {path.name}", problem=f"could not be written ({exc.strerror})"
+            ) from None
+        self._record_label(operator.operator_id, asset, PrintFormat.PDF, f"file:{path}", data)
+        return path
+
+    def _label_asset(self, value: str) -> AssetSummary:
+        asset = self._reader.find_asset(value)
+        if asset is None:
+            raise AssetNotFound(value=value.strip())
+        return asset
+
+    @staticmethod
+    def _intake_label(asset: AssetSummary, fmt: PrintFormat) -> bytes:
+        # The one intake-label layout (app.documents.pallet_label), rendered per printer.
+        layout = asset_label_layout(
+            AssetLabelData(
+                asset_id=asset.asset_id,
+                serial=asset.serial,
+                make_model=f"{asset.make} {asset.model}".strip(),
+                job_id=asset.job_id,
+            )
+        )
+        if fmt is PrintFormat.ZPL:
+            return render_label_zpl(layout)
+        return render_label_pdf([layout], title=f"Asset {asset.asset_id}")
+
+    def _record_label(
+        self, actor: str, asset: AssetSummary, fmt: PrintFormat, target: str, data: bytes
+    ) -> None:
+        self._events.append(
+            [
+                draft(
+                    LabelPrinted(
+                        subject_id=asset.asset_id,
+                        asset_id=asset.asset_id,
+                        document="asset_label",
+                        format=fmt.value,
+                        size="2x1",
+                        target=target[:200],
+                        content_sha256=hashlib.sha256(data).hexdigest(),
+                    ),
+                    actor,
+                )
+            ]
+        )
 
     # ---- inbound handoff ----
 

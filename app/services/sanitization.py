@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -21,14 +21,19 @@ from app.domain.events import (
     CertificateIssued,
     DestructionBatchRecorded,
     MediaRegistered,
+    SampledDrive,
     SanitizationRecorded,
     SanitizationReviewRaised,
+    SanitizationReviewResolved,
+    SanitizationSampleDrawn,
+    SanitizationSampleVerified,
 )
 from app.domain.grading import GradingAsset, Rubric
 from app.domain.ids import new_record_id
 from app.domain.roles import Permission
 from app.domain.sanitization import (
     DIN_LEVEL_RE,
+    QC_METHODS,
     CertificateData,
     CertificateLine,
     DriveIdentity,
@@ -37,6 +42,7 @@ from app.domain.sanitization import (
     MediaKind,
     Medium,
     ReviewItem,
+    SampleDriveRow,
     SanitizationRow,
     Technique,
     Verification,
@@ -48,14 +54,13 @@ from app.domain.sanitization import (
     sample_size,
     usable_serial,
 )
-from app.importers.report_errors import ReportUnreadable
+from app.importers.report_errors import ReportUnreadable, check_file_size
 from app.importers.wipe_reports import REPORT_SUFFIXES, parse_report_file
 from app.ledger.chain import EventDraft
 from app.services.event_drafts import draft
 from app.services.grading_ports import DataBearing
 from app.services.pins import verify_pin
 from app.services.ports import EventAppender, OperatorDirectory, PermissionGate
-from app.services.receiving_ports import BlobSink
 
 Progress = Callable[[int, int], None]
 
@@ -89,6 +94,24 @@ class SanitizationReader(Protocol):
 
     def certificate_count(self) -> int: ...
 
+    def review(self, review_id: str) -> ReviewItem | None: ...
+
+    def review_resolution(self, review_id: str) -> str | None: ...
+
+    def media_by_id(self, media_id: str) -> Medium | None: ...
+
+    def sample_drives(self, *, job_id: str = "", sample_id: str = "") -> list[SampleDriveRow]: ...
+
+    def all_sample_drives(self, limit: int = 2000) -> list[SampleDriveRow]: ...
+
+
+class EvidenceStore(Protocol):
+    """Content-addressed blobs: keeps imported files and hands them back by SHA-256."""
+
+    def put(self, data: bytes) -> str: ...
+
+    def get(self, sha256: str) -> bytes: ...
+
 
 class AssetNotFound(UserFacingError):
     code = "sanitization.asset_not_found"
@@ -110,6 +133,26 @@ class StillDataBearing(UserFacingError):
 class BatchRefused(UserFacingError):
     code = "sanitization.batch_refused"
     template = "Destruction batch not recorded: {problem}."
+
+
+class SampleRefused(UserFacingError):
+    code = "sanitization.sample_refused"
+    template = "QC sample: {problem}."
+
+
+class QcSamplePending(UserFacingError):
+    """The certificate waits for an independent verification: the message names the drive."""
+
+    code = "sanitization.qc_pending"
+    template = (
+        "Job {job_id} cannot be certified yet: drive {serial} (host {asset_id}) is in QC sample "
+        "{sample_id} and awaits independent verification."
+    )
+
+
+class ReviewRefused(UserFacingError):
+    code = "sanitization.review_refused"
+    template = "Review item {review_id}: {problem}."
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +220,7 @@ class SanitizationService:
         self,
         events: EventAppender,
         reader: SanitizationReader,
-        blobs: BlobSink,
+        blobs: EvidenceStore,
         operators: PermissionGate,
         directory: OperatorDirectory,
         *,
@@ -290,6 +333,8 @@ class SanitizationService:
             if cancel is not None and cancel.is_set():
                 raise UserCancelled()
             try:
+                # By size first: an oversize file is refused without reading a byte of it.
+                check_file_size(path.stat().st_size, path.name)
                 data = path.read_bytes()
                 read.append(ReadFile(path, data, parse_report_file(data, path.name)))
             except ReportUnreadable as exc:
@@ -335,7 +380,7 @@ class SanitizationService:
     ) -> list[EventDraft]:
         drafts: list[EventDraft] = []
 
-        def review(wipe: DriveWipe | None, reason: str) -> None:
+        def review(wipe: DriveWipe | None, reason: str, index: int = -1) -> None:
             drafts.append(
                 draft(
                     SanitizationReviewRaised(
@@ -346,6 +391,7 @@ class SanitizationService:
                         model=(wipe.drive.model if wipe else "")[:200],
                         result=wipe.result.value if wipe else "",
                         reason=reason[:200],
+                        drive_index=index,
                     ),
                     operator_id,
                 )
@@ -354,18 +400,27 @@ class SanitizationService:
         if not report.drives:
             review(None, "; ".join(report.problems) or "the report lists no drive")
         registered: dict[str, Medium] = {}
-        for wipe in report.drives:
+        for index, wipe in enumerate(report.drives):
             serial = wipe.drive.serial
+            if wipe.review_reason:
+                review(wipe, wipe.review_reason, index)
+                continue
             if not usable_serial(serial):
-                review(wipe, f"drive serial {serial!r} is empty or anonymised: match by hand")
+                review(
+                    wipe, f"drive serial {serial!r} is empty or anonymised: match by hand", index
+                )
                 continue
             if wipe.technique is Technique.VERIFY_ONLY:
-                review(wipe, "verify-only run: a verification, not a sanitization (S7)")
+                review(wipe, "verify-only run: a verification, not a sanitization (S7)", index)
                 continue
             media = self._reader.media_by_serial(serial)
             medium = media[0] if len(media) == 1 else registered.get(normalise_serial(serial))
             if len(media) > 1:
-                review(wipe, f"ambiguous: {len(media)} registered drives have serial {serial}")
+                review(
+                    wipe,
+                    f"ambiguous: {len(media)} registered drives have serial {serial}",
+                    index,
+                )
                 continue
             if medium is None:
                 hosts = (
@@ -374,7 +429,7 @@ class SanitizationService:
                     else []
                 )
                 if len(hosts) != 1:
-                    review(wipe, f"no registered drive has serial {serial}")
+                    review(wipe, f"no registered drive has serial {serial}", index)
                     continue
                 # The report names its host (DMI serial) and the host was received: register
                 # the drive on it, then record against it.
@@ -532,8 +587,308 @@ class SanitizationService:
 
     def propose_sample(self, job_id: str, percent: int = 5) -> list[Medium]:
         """A random sample of at least ``percent``% of the job's logically wiped drives."""
-        wiped = [m for m in self._reader.media_of_job(job_id) if m.outcome in ("CLEAR", "PURGE")]
+        wiped = self._logically_sanitized(job_id.strip().upper())
         return self._rng.sample(wiped, sample_size(len(wiped), percent))
+
+    def _logically_sanitized(self, job_id: str) -> list[Medium]:
+        return [m for m in self._reader.media_of_job(job_id) if m.outcome in ("CLEAR", "PURGE")]
+
+    def _counting_record(self, medium: Medium) -> SanitizationRow | None:
+        """The record that gives ``medium`` its current outcome (the newest with it)."""
+        records = self._reader.records_of_media(medium.media_id)
+        return next((r for r in reversed(records) if r.outcome == medium.outcome), None)
+
+    def sample_drives(self, job_id: str = "") -> list[SampleDriveRow]:
+        """QC sample drives of ``job_id`` (all jobs when empty), newest sample first."""
+        job = job_id.strip().upper()
+        return self._reader.sample_drives(job_id=job) if job else self._reader.all_sample_drives()
+
+    def draw_sample(self, job_id: str, percent: int = 5) -> list[SampleDriveRow]:
+        """Draw and record (``sanitization.sample_drawn``) a random R2v3 QC sample of at least
+        ``percent``% of the job's logically sanitized drives (Clear/Purge; destroyed drives are
+        not sampled). Refused while an earlier sample of the job is still pending."""
+        operator = self._operators.require(Permission.RECORD_SANITIZATION)
+        job = job_id.strip().upper()
+        if not 1 <= percent <= 100:
+            raise SampleRefused(problem=f"{percent}% is not a percentage between 1 and 100")
+        if self._reader.job_customer(job) is None:
+            raise InvalidInput(field="Job", problem=f"there is no job {job}")
+        pending = [d for d in self._reader.sample_drives(job_id=job) if d.status == "pending"]
+        if pending:
+            d = pending[0]
+            raise SampleRefused(
+                problem=f"sample {d.sample_id} of job {job} is still pending: verify drive "
+                f"{d.drive_serial} first"
+            )
+        wiped = self._logically_sanitized(job)
+        if not wiped:
+            raise SampleRefused(problem=f"job {job} has no logically sanitized drive to sample")
+        count = sample_size(len(wiped), percent)
+        chosen = sorted(self._rng.sample(wiped, count), key=lambda m: m.serial)
+        drives: list[SampledDrive] = []
+        for m in chosen:
+            record = self._counting_record(m)
+            if record is None:  # pragma: no cover - an outcome always comes from a record
+                raise SampleRefused(problem=f"drive {m.serial} has no record for its outcome")
+            drives.append(
+                SampledDrive(
+                    media_id=m.media_id,
+                    drive_serial=m.serial,
+                    asset_id=m.asset_id,
+                    record_id=record.record_id,
+                    wiped_by=record.operator_id or record.operator,
+                    tool=record.tool,
+                    tool_version=record.tool_version,
+                )
+            )
+        sample_id = new_record_id("qs")
+        self._events.append(
+            [
+                draft(
+                    SanitizationSampleDrawn(
+                        sample_id=sample_id,
+                        job_id=job,
+                        percent=percent,
+                        population=len(wiped),
+                        selection_method=(
+                            f"uniform random draw of {count} of {len(wiped)} logically "
+                            f"sanitized drive(s), at least {percent}% rounded up"
+                        ),
+                        drives=tuple(drives),
+                    ),
+                    operator.operator_id,
+                )
+            ]
+        )
+        return self._reader.sample_drives(sample_id=sample_id)
+
+    def record_sample_result(
+        self,
+        sample_id: str,
+        drive: str,
+        *,
+        passed: bool,
+        method: Verification,
+        recovery_tool: str = "",
+        notes: str = "",
+    ) -> SampleDriveRow:
+        """Record the independent verification of one sampled drive (``drive``: its serial or
+        media ID) by the signed-in operator, who must not be the operator who recorded the
+        wipe. A failure re-opens the batch (:meth:`batch_of`); its notes say what was found."""
+        operator = self._operators.require(Permission.RECORD_SANITIZATION)
+        rows = self._reader.sample_drives(sample_id=sample_id.strip())
+        if not rows:
+            raise SampleRefused(problem=f"there is no sample {sample_id.strip()!r}")
+        wanted = drive.strip()
+        row = next(
+            (
+                r
+                for r in rows
+                if r.media_id == wanted
+                or normalise_serial(r.drive_serial) == normalise_serial(wanted)
+            ),
+            None,
+        )
+        if row is None:
+            raise SampleRefused(problem=f"drive {wanted} is not in sample {rows[0].sample_id}")
+        if row.status != "pending":
+            raise SampleRefused(
+                problem=f"drive {row.drive_serial} was already verified ({row.status})"
+            )
+        if operator.operator_id == row.wiped_by:
+            raise SampleRefused(
+                problem=f"{operator.display_name} recorded the wipe of drive {row.drive_serial}; "
+                "the verification must be done by someone else"
+            )
+        if method not in QC_METHODS:
+            allowed = ", ".join(m.value for m in QC_METHODS)
+            raise SampleRefused(
+                problem=f"{method.value!r} does not re-check the media; use one of {allowed}"
+            )
+        if not passed and not notes.strip():
+            raise SampleRefused(problem="say what was found when a sample fails (notes)")
+        reopened: list[Medium] = []
+        rule = ""
+        if not passed:
+            rule, reopened = self.batch_of(row)
+        self._events.append(
+            [
+                draft(
+                    SanitizationSampleVerified(
+                        sample_id=row.sample_id,
+                        job_id=row.job_id,
+                        media_id=row.media_id,
+                        drive_serial=row.drive_serial,
+                        asset_id=row.asset_id,
+                        verifier_operator_id=operator.operator_id,
+                        verifier_name=operator.display_name,
+                        method=method.value,
+                        recovery_tool=recovery_tool.strip()[:200],
+                        result="PASSED" if passed else "FAILED",
+                        notes=notes.strip()[:400],
+                        batch_rule=rule[:200],
+                        reopened_media_ids=tuple(m.media_id for m in reopened),
+                        reopened_serials=tuple(m.serial for m in reopened),
+                    ),
+                    operator.operator_id,
+                )
+            ]
+        )
+        return next(
+            r
+            for r in self._reader.sample_drives(sample_id=row.sample_id)
+            if r.media_id == row.media_id
+        )
+
+    def batch_of(self, row: SampleDriveRow) -> tuple[str, list[Medium]]:
+        """The batch a failed sample re-opens, and the rule that defines it.
+
+        The batch is every drive of the same job whose *current* passing outcome is logical
+        (Clear/Purge) and comes from a record made with the same tool name and version as
+        the sampled record: the same software build on the same job, so the same process the
+        failed check casts doubt on. The ledger does not group imports into runs, so the tool
+        build is the tightest grouping every record carries. Destroyed drives are not in it,
+        nor drives re-sanitized with another tool."""
+        sampled = next(
+            (
+                r
+                for r in self._reader.records_of_media(row.media_id)
+                if r.record_id == row.record_id
+            ),
+            None,
+        )
+        tool = sampled.tool if sampled else row.tool
+        version = sampled.tool_version if sampled else ""
+        members: list[Medium] = []
+        for m in self._logically_sanitized(row.job_id):
+            record = self._counting_record(m)
+            if record is not None and (record.tool, record.tool_version) == (tool, version):
+                members.append(m)
+        rule = f"batch: drives of job {row.job_id} wiped with {tool} {version}".strip()
+        return rule, members
+
+    # ---- review list ----
+
+    def assign_review(
+        self, review_id: str, drive: str, *, matched_by: str = "scan", note: str = ""
+    ) -> SanitizationRow:
+        """Assign an open review item to a registered drive (``drive``: a scanned serial, or a
+        media ID picked from a list) and record the report's result for it, with the original
+        file's SHA-256 as evidence. Both events are appended in one transaction."""
+        operator = self._operators.require(Permission.RECORD_SANITIZATION)
+        item = self._open_review(review_id)
+        if not item.result:
+            raise ReviewRefused(
+                review_id=item.review_id,
+                problem="it names no drive result (a report-level problem): dismiss it instead",
+            )
+        wanted = drive.strip()
+        if not wanted:
+            raise InvalidInput(field="Drive", problem="is empty: scan or pick the drive")
+        medium = self._reader.media_by_id(wanted) if matched_by == "pick" else None
+        if medium is None:
+            found = self._reader.media_by_serial(wanted)
+            if len(found) != 1:
+                raise ReviewRefused(
+                    review_id=item.review_id,
+                    problem=f"drive {wanted} is "
+                    + ("not registered: register it first" if not found else "registered twice"),
+                )
+            medium = found[0]
+        wipe, report = self._review_wipe(item)
+        if wipe.technique is Technique.VERIFY_ONLY:
+            raise ReviewRefused(
+                review_id=item.review_id,
+                problem="a verify-only run records no sanitization (S7): dismiss it",
+            )
+        if wipe.review_reason:
+            raise ReviewRefused(
+                review_id=item.review_id,
+                problem=f"{wipe.review_reason}; it cannot count for a drive: dismiss it",
+            )
+        how = f"assigned by hand ({matched_by}) from review {item.review_id}"
+        if normalise_serial(wipe.drive.serial) != normalise_serial(medium.serial):
+            how += f"; the report names serial {wipe.drive.serial!r}"
+        record = self._record_draft(
+            replace(wipe, notes=(*wipe.notes, how, *((note.strip(),) if note.strip() else ()))),
+            medium,
+            report=report,
+            sha=item.evidence_sha256,
+            tz=self._now().tzname() or "",
+            operator_id=operator.operator_id,
+        )
+        resolved = draft(
+            SanitizationReviewResolved(
+                review_id=item.review_id,
+                action="assigned",
+                evidence_sha256=item.evidence_sha256,
+                media_id=medium.media_id,
+                asset_id=medium.asset_id,
+                drive_serial=medium.serial,
+                record_id=record.payload["record_id"],
+                matched_by="pick" if matched_by == "pick" else "scan",
+                reason=note.strip()[:200],
+            ),
+            operator.operator_id,
+        )
+        self._events.append([record, resolved])
+        return self._reader.records_of_media(medium.media_id)[-1]
+
+    def dismiss_review(self, review_id: str, reason: str) -> None:
+        """Dismiss an open review item; the reason is required and kept in the ledger."""
+        operator = self._operators.require(Permission.RECORD_SANITIZATION)
+        item = self._open_review(review_id)
+        if len(reason.strip()) < 3:
+            raise InvalidInput(field="Reason", problem="is required to dismiss a review item")
+        self._events.append(
+            [
+                draft(
+                    SanitizationReviewResolved(
+                        review_id=item.review_id,
+                        action="dismissed",
+                        evidence_sha256=item.evidence_sha256,
+                        drive_serial=item.drive_serial,
+                        reason=reason.strip()[:200],
+                    ),
+                    operator.operator_id,
+                )
+            ]
+        )
+
+    def _open_review(self, review_id: str) -> ReviewItem:
+        item = self._reader.review(review_id.strip())
+        if item is None:
+            done = self._reader.review_resolution(review_id.strip())
+            raise ReviewRefused(
+                review_id=review_id.strip(),
+                problem=f"it was already {done}" if done else "there is no such item",
+            )
+        return item
+
+    def _review_wipe(self, item: ReviewItem) -> tuple[DriveWipe, WipeReport]:
+        """The drive result a review item stands for, parsed again from the kept file."""
+        try:
+            data = self._blobs.get(item.evidence_sha256)
+        except (OSError, KeyError, ValueError):
+            raise ReviewRefused(
+                review_id=item.review_id,
+                problem=f"the original file {item.file_name} is not in the evidence store",
+            ) from None
+        parsed = parse_report_file(data, item.file_name)
+        if not isinstance(parsed, WipeReport):
+            raise ReviewRefused(review_id=item.review_id, problem="the file is not a wipe report")
+        drives = parsed.drives
+        if 0 <= item.drive_index < len(drives):
+            return drives[item.drive_index], parsed
+        same = [
+            d for d in drives if d.drive.serial == item.drive_serial and d.drive.model == item.model
+        ]
+        if len(same) != 1:
+            raise ReviewRefused(
+                review_id=item.review_id,
+                problem=f"{len(same)} drives of {item.file_name} look like it; cannot tell which",
+            )
+        return same[0], parsed
 
     # ---- enforcement ----
 
@@ -546,22 +901,52 @@ class SanitizationService:
 
     # ---- certificates ----
 
-    def issue_certificate(self, job_id: str, out_dir: Path) -> IssuedCertificate:
-        """Render and record the job's certificate (a reprint if one was issued). Refused while
-        any drive of the job has no passing outcome: the message names it."""
-        operator = self._operators.require(Permission.ISSUE_CERTIFICATES)
-        job_id = job_id.strip().upper()
+    def certificate_blocker(self, job_id: str) -> str:
+        """What stops ``job_id`` being certified now, as the sentence the refusal would show
+        (naming the drive); "" when nothing does. Any thread that may read."""
+        try:
+            self._certifiable(job_id.strip().upper())
+        except UserFacingError as exc:
+            return exc.message
+        return ""
+
+    def _certifiable(
+        self, job_id: str
+    ) -> tuple[tuple[str, str], list[Medium], list[SampleDriveRow]]:
         customer = self._reader.job_customer(job_id)
         if customer is None:
             raise InvalidInput(field="Job", problem=f"there is no job {job_id}")
         media = self._reader.media_of_job(job_id)
         if not media:
             raise InvalidInput(field="Job", problem=f"no drive is registered on job {job_id}")
+        samples = self._reader.sample_drives(job_id=job_id)
+        pending = next((d for d in samples if d.status == "pending"), None)
+        if pending is not None:
+            raise QcSamplePending(
+                job_id=job_id,
+                serial=pending.drive_serial,
+                asset_id=pending.asset_id or "none",
+                sample_id=pending.sample_id,
+            )
         blocking = blocking_media(media)
         if blocking:
             raise _blocked("Job", job_id, blocking[0], "be certified")
+        return customer, media, samples
+
+    def issue_certificate(self, job_id: str, out_dir: Path) -> IssuedCertificate:
+        """Render and record the job's certificate (a reprint if one was issued). Refused while
+        a QC sample of the job is pending, or any drive of the job has no passing outcome
+        (including drives a failed QC sample re-opened): the message names the drive."""
+        operator = self._operators.require(Permission.ISSUE_CERTIFICATES)
+        job_id = job_id.strip().upper()
+        customer, media, samples = self._certifiable(job_id)
         lines: list[CertificateLine] = []
-        exceptions: list[str] = []
+        exceptions: list[str] = [
+            f"QC sample {d.sample_id}: drive {d.drive_serial} failed independent verification "
+            f"({d.method}); {d.reopened_count} drive(s) of its batch were re-sanitized."
+            for d in samples
+            if d.status == "FAILED"
+        ]
         for m in media:
             records = self._reader.records_of_media(m.media_id)
             best = next(r for r in reversed(records) if r.outcome == m.outcome)
@@ -654,6 +1039,8 @@ def _kind(value: str) -> MediaKind:
 
 
 def _why(m: Medium) -> str:
+    if m.voided_reason and not m.outcome:
+        return f"no longer counts as sanitized: {m.voided_reason}; re-wipe or destroy it"
     if m.route_to_destruction:
         return f"failed sanitization ({m.last_result}) and awaits destruction"
     if m.last_result:

@@ -9,10 +9,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from app.domain.errors import InvalidInput
+from app.domain.errors import InvalidInput, UserFacingError
+from app.domain.events import SyncHaltCleared
 from app.domain.roles import Permission
 from app.domain.sync import Enrolment, SyncState, SyncStatus
-from app.services.ports import PermissionGate, SyncControl
+from app.services.event_drafts import draft
+from app.services.ports import EventAppender, PermissionGate, SyncControl
+
+
+class NotHalted(UserFacingError):
+    code = "sync.not_halted"
+    template = "Sync is not stopped; there is nothing to clear."
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +82,27 @@ def describe(status: SyncStatus, now_ms: int) -> SyncView:
             else f"made {_duration(status.oldest_pending_age_s)} ago",
         )
     )
+    if status.enrolled or status.pending_blobs:
+        files = status.pending_blobs
+        details.append(
+            ("Files waiting to send", f"{files} evidence file{'s' if files != 1 else ''}")
+        )
     details.append(("Last successful sync", _ago(status.last_success_ms, now_ms)))
     if status.next_attempt_ms is not None and status.enrolled:
         wait_s = (status.next_attempt_ms - now_ms) // 1000
         details.append(("Next attempt", "now" if wait_s <= 0 else f"in {_duration(wait_s)}"))
     details.append(("Sent since start", str(status.sent_total)))
+    if status.checkpoint_tree_size is not None:
+        # The server's signed log, checked by this station (docs §10: stations as witnesses).
+        details.append(
+            (
+                "Server log verified",
+                f"{status.checkpoint_tree_size} events, "
+                f"{_ago(status.checkpoint_verified_ms, now_ms)}",
+            )
+        )
+    elif status.enrolled:
+        details.append(("Server log verified", "not yet"))
     problem = status.halted_reason or status.last_error
     return SyncView(
         headline=headline,
@@ -95,9 +118,12 @@ class SyncService:
     """Any thread may call :meth:`view` and :meth:`sync_now`; :meth:`enrol` blocks on the
     network, so the UI runs it through the task runner."""
 
-    def __init__(self, control: SyncControl, gate: PermissionGate) -> None:
+    def __init__(
+        self, control: SyncControl, gate: PermissionGate, events: EventAppender | None = None
+    ) -> None:
         self._control = control
         self._gate = gate
+        self._events = events
 
     def status(self) -> SyncStatus:
         return self._control.status()
@@ -117,3 +143,37 @@ class SyncService:
         if len(code.strip()) < 4:
             raise InvalidInput(field="Enrolment code", problem="is too short")
         return self._control.enrol(url, code)
+
+    def clear_halt(self, reason: str) -> None:
+        """Clear the sync stop (supervisor; DB worker: it appends an event). The decision is
+        recorded first, as ``sync.halt_cleared`` with the reason; then sending resumes. If the
+        server still rejects the event, sync stops again with the same message."""
+        operator = self._gate.require(Permission.CLEAR_SYNC_STOP)
+        reason = reason.strip()
+        if len(reason) < 5:
+            raise InvalidInput(field="Reason", problem="say why in a few words")
+        status = self._control.status()
+        if status.state is not SyncState.HALTED:
+            raise NotHalted()
+        if self._events is None:
+            raise RuntimeError("SyncService was built without an event appender")
+        self._events.append(
+            [
+                draft(
+                    SyncHaltCleared(
+                        reason=reason[:200],
+                        halted_reason=status.halted_reason[:500],
+                        halted_seq=_halted_seq(status.halted_reason),
+                    ),
+                    operator.operator_id,
+                )
+            ]
+        )
+        self._control.clear_halt()
+
+
+def _halted_seq(words: str) -> int:
+    """The event number in a halt message ("event #12: ..."), 0 if none."""
+    head = words.partition(":")[0]
+    digits = head.rpartition("#")[2]
+    return int(digits) if digits.isdigit() else 0

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -52,3 +53,17 @@ class BlobStore:
 
     def has(self, sha256: str) -> bool:
         return self.path_of(sha256).exists()
+
+    def hashes(self) -> Iterator[str]:
+        """The SHA-256 of every complete blob (temporary ``.incoming-`` files are skipped)."""
+        if not self._root.is_dir():
+            return
+        for first in sorted(self._root.iterdir()):
+            if not first.is_dir() or len(first.name) != 2:
+                continue
+            for second in sorted(first.iterdir()):
+                if not second.is_dir():
+                    continue
+                for entry in sorted(second.iterdir()):
+                    if _SHA256_RE.match(entry.name):
+                        yield entry.name

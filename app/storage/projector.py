@@ -12,7 +12,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 
 from app.ledger.canonical import parse_json
 from app.ledger.envelope import Envelope
-from app.storage import sanitization_projection, schema
+from app.storage import reference_projection, sanitization_projection, schema
 
 # A handler projects a run of consecutive events of one type, in seq order.
 Handler = Callable[[Connection, Sequence[Envelope]], None]
@@ -173,11 +173,18 @@ class Projector:
             "pallet.unsealed": _pallets_unsealed,
             "pallet.shipped": _pallets_shipped,
             "label.printed": _labels_printed,
+            "pallet.box_opened": _pallet_boxes_opened,
+            "pallet.asset_boxed": _pallet_assets_boxed,
+            "pallet.asset_unboxed": _pallet_assets_unboxed,
+            "pallet.box_closed": _pallet_boxes_closed,
             "media.registered": sanitization_projection.media_registered,
             "sanitization.recorded": sanitization_projection.sanitization_recorded,
             "sanitization.review_raised": sanitization_projection.reviews_raised,
             "destruction.batch_recorded": sanitization_projection.destruction_batches_recorded,
             "certificate.issued": sanitization_projection.certificates_issued,
+            "sanitization.sample_drawn": sanitization_projection.samples_drawn,
+            "sanitization.sample_verified": sanitization_projection.samples_verified,
+            "sanitization.review_resolved": sanitization_projection.reviews_resolved,
         }
 
     def apply(self, conn: Connection, envelopes: Iterable[Envelope]) -> None:
@@ -201,9 +208,16 @@ class Projector:
             conn.exec_driver_sql(_INSERT_SUBJECTS, subjects)
 
     def rebuild(self, conn: Connection, batch_size: int = 5000) -> int:
-        """Empty every projection and replay the whole ledger; return the event count."""
+        """Empty every projection and replay the whole ledger; return the event count.
+
+        Server-owned reference data (``reference_rows``) is applied too: its customers before
+        the replay (the station's manifests may name them), the rest after it (manifest lines
+        link to the receipts the replay made) - the same tables the incremental path builds.
+        """
         for table in schema.PROJECTION_TABLES:
             conn.execute(delete(table))
+        reference = reference_projection.all_keys(conn)
+        reference_projection.apply_keys(conn, reference, kinds=("customer",))
         count = 0
         last_seq = 0
         while True:
@@ -214,6 +228,7 @@ class Projector:
                 .limit(batch_size)
             ).all()
             if not rows:
+                reference_projection.apply_keys(conn, reference)
                 return count
             self.apply(conn, [envelope_from_row(row._mapping) for row in rows])
             count += len(rows)
@@ -239,12 +254,20 @@ class Projector:
         )
 
     def _customers_registered(self, conn: Connection, run: Sequence[Envelope]) -> None:
-        conn.execute(
-            insert(schema.customers),
-            [{"customer_id": e.payload["customer_id"], "name": e.payload["name"]} for e in run],
+        # The server may have sent this customer already (reference data): its row stands.
+        conn.exec_driver_sql(
+            "INSERT INTO customers (customer_id, name) VALUES (?, ?) "
+            "ON CONFLICT (customer_id) DO NOTHING",
+            [(e.payload["customer_id"], e.payload["name"]) for e in run],
         )
 
     def _manifests_imported(self, conn: Connection, run: Sequence[Envelope]) -> None:
+        # A customer known only from server data that the server has since withdrawn is not
+        # replayed by a rebuild: keep the foreign key whole with a placeholder row.
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO customers (customer_id, name) VALUES (?, ?)",
+            [(e.payload["customer_id"], e.payload["customer_id"]) for e in run],
+        )
         conn.execute(
             insert(schema.manifests),
             [
@@ -643,6 +666,44 @@ def _labels_printed(conn: Connection, run: Sequence[Envelope]) -> None:
     ]
     if rows:
         conn.exec_driver_sql(_PALLET_LABEL, rows)
+
+
+_INSERT_PALLET_BOX = (
+    "INSERT INTO pallet_boxes (box_id, pallet_id, number, status, piece_count, opened_seq, "
+    "last_seq) VALUES (?, ?, ?, 'open', 0, ?, ?)"
+)
+_BOX_ASSET = "UPDATE pallet_contents SET box_id = ? WHERE asset_id = ? AND pallet_id = ?"
+_COUNT_BOX = "UPDATE pallet_boxes SET piece_count = piece_count + ?, last_seq = ? WHERE box_id = ?"
+_CLOSE_BOX = "UPDATE pallet_boxes SET status = 'closed', last_seq = ? WHERE box_id = ?"
+
+
+def _pallet_boxes_opened(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _INSERT_PALLET_BOX,
+        [
+            (e.payload["box_id"], e.payload["pallet_id"], e.payload["number"], e.seq, e.seq)
+            for e in run
+        ],
+    )
+
+
+def _pallet_assets_boxed(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _BOX_ASSET,
+        [(e.payload["box_id"], e.payload["asset_id"], e.payload["pallet_id"]) for e in run],
+    )
+    conn.exec_driver_sql(_COUNT_BOX, [(1, e.seq, e.payload["box_id"]) for e in run])
+
+
+def _pallet_assets_unboxed(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _BOX_ASSET, [("", e.payload["asset_id"], e.payload["pallet_id"]) for e in run]
+    )
+    conn.exec_driver_sql(_COUNT_BOX, [(-1, e.seq, e.payload["box_id"]) for e in run])
+
+
+def _pallet_boxes_closed(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(_CLOSE_BOX, [(e.seq, e.payload["box_id"]) for e in run])
 
 
 def _subjects_of(e: Envelope) -> list[tuple[str, str, int]]:

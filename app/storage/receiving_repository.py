@@ -9,6 +9,7 @@ among 100,000 in well under a millisecond.
 from __future__ import annotations
 
 import json
+from itertools import starmap
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -22,15 +23,28 @@ from app.domain.manifests import (
     ReceiptRef,
     ReceivedItem,
     ReceivingCounters,
+    make_expected_line,
 )
+from app.domain.reference import ReceiptParty, ReceivingExceptionRef, ReferenceKind
 
 _LINE_COLUMNS = (
     "l.manifest_id, l.line_no, l.serial, l.asset_tag, l.epc, l.make, l.model, l.device_type, "
     "l.quantity, m.job_id, coalesce(l.received_asset_id, '')"
 )
+# The job's lines; ``job_id`` is the parameter itself (equal to every matched row's value).
+_JOB_LINES_SQL = (
+    "SELECT l.manifest_id, l.line_no, l.serial, l.asset_tag, l.epc, l.make, l.model, "
+    "l.device_type, l.quantity, ?, coalesce(l.received_asset_id, '') FROM manifest_lines l "
+    "WHERE l.manifest_id IN (SELECT manifest_id FROM manifests WHERE job_id = ?) "
+    "ORDER BY l.manifest_id, l.line_no"
+)
 _ASSET_COLUMNS = (
     "asset_id, serial, asset_tag, epc, make, model, device_type, manifest_id, line_no, matched_by"
 )
+
+
+def _station(party: ReceiptParty) -> str:
+    return f"station {party.station_name or party.station_id}"
 
 
 def _line(row: Any) -> ExpectedLine:
@@ -163,15 +177,17 @@ class ReceivingRepository:
     # ---- reconciliation ----
 
     def job_lines(self, job_id: str) -> list[ExpectedLine]:
-        return [
-            _line(r)
-            for r in self._all(
-                f"SELECT {_LINE_COLUMNS} FROM manifest_lines l "  # noqa: S608 - fixed text
-                "JOIN manifests m USING (manifest_id) WHERE m.job_id = ? "
-                "ORDER BY l.manifest_id, l.line_no",
-                (job_id,),
-            )
-        ]
+        """Every manifest line of the job, by manifest and line number.
+
+        A job may have 100,000 lines: the rows stream from the driver cursor straight into
+        domain objects (no intermediate row objects), and the ``IN`` form lets SQLite walk the
+        primary key in order instead of sorting the whole job in a temporary B-tree.
+        """
+        with self._connect() as conn:
+            cursor = conn.exec_driver_sql(
+                _JOB_LINES_SQL, (job_id, job_id)
+            ).cursor  # the DBAPI cursor: rows as plain tuples
+            return list(starmap(make_expected_line, cursor)) if cursor is not None else []
 
     def job_items(self, job_id: str) -> list[ReceivedItem]:
         return [
@@ -205,6 +221,46 @@ class ReceivingRepository:
             except ValueError:
                 continue  # a code from a newer version: shown in the Custody log
             out.append(RaisedDiscrepancy(code, r[1], r[2], r[3], r[4]))
+        return out + self.server_exceptions(job_id)
+
+    def server_exceptions(self, job_id: str) -> list[RaisedDiscrepancy]:
+        """Contradictions the server found between stations for this job (pulled reference
+        rows of kind ``receiving_exception``), worded from this station's point of view."""
+        rows = self._all(
+            "SELECT body, coalesce((SELECT value FROM station_meta WHERE key = 'station_id'), "
+            "(SELECT station_id FROM events ORDER BY seq LIMIT 1)) "
+            "FROM reference_rows WHERE kind = ? AND json_extract(body, '$.job_id') = ? "
+            "ORDER BY change_seq",
+            (ReferenceKind.RECEIVING_EXCEPTION.value, job_id),
+        )
+        out = []
+        for body, station_id in rows:
+            try:
+                ref = ReceivingExceptionRef.model_validate(json.loads(body))
+            except ValueError:
+                continue  # a shape from a newer server: kept verbatim, not shown
+            if ref.resolved:
+                continue
+            parties = ref.party_for(station_id or "")
+            line_no = 0
+            if parties is None:
+                asset_id = ""
+                note = (
+                    f"{ref.identifier}: received at {_station(ref.first)} and at "
+                    f"{_station(ref.second)}; both receipts kept"
+                )
+            else:
+                own, other = parties
+                asset_id = own.asset_id
+                found = self._all("SELECT line_no FROM assets WHERE asset_id = ?", (asset_id,))
+                line_no = int(found[0][0]) if found else 0
+                note = (
+                    f"{ref.identifier}: also received at {_station(other)} as "
+                    f"{other.asset_id}; both receipts kept, resolve by hand"
+                )
+            out.append(
+                RaisedDiscrepancy(DiscrepancyCode.DUPLICATE_RECEIPT, line_no, asset_id, "", note)
+            )
         return out
 
     def inbound_payload(self, job_id: str) -> dict[str, Any] | None:

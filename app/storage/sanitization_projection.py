@@ -28,11 +28,46 @@ _UPDATE_MEDIA = (
     "  WHEN instr('|CLEAR|PURGE|DESTROY|', '|' || ? || '|') > "
     "       instr('|CLEAR|PURGE|DESTROY|', '|' || outcome || '|') OR outcome = '' THEN ? "
     "  ELSE outcome END, "
-    "last_result = ?, route_to_destruction = ?, last_seq = ? WHERE media_id = ?"
+    "last_result = ?, route_to_destruction = ?, last_seq = ?, voided_reason = '' "
+    "WHERE media_id = ?"
 )
 _INSERT_REVIEW = (
     "INSERT INTO sanitization_reviews (review_id, seq, file_name, evidence_sha256, drive_serial, "
-    "model, result, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "model, result, reason, drive_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_SAMPLE = (
+    "INSERT INTO qc_samples (sample_id, seq, job_id, percent, population, selection_method, "
+    "drawn_by, status, last_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)"
+)
+_INSERT_SAMPLE_DRIVE = (
+    "INSERT INTO qc_sample_drives (sample_id, media_id, position, drive_serial, asset_id, "
+    "record_id, wiped_by, tool, tool_version, status, verifier_operator_id, verifier_name, "
+    "method, recovery_tool, notes, reopened_count, verified_seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', '', '', '', '', '', 0, NULL)"
+)
+_VERIFY_SAMPLE_DRIVE = (
+    "UPDATE qc_sample_drives SET status = ?, verifier_operator_id = ?, verifier_name = ?, "
+    "method = ?, recovery_tool = ?, notes = ?, reopened_count = ?, verified_seq = ? "
+    "WHERE sample_id = ? AND media_id = ?"
+)
+# A sample is failed once any drive failed, passed once every drive passed, pending otherwise.
+_SAMPLE_STATUS = (
+    "UPDATE qc_samples SET last_seq = ?, status = CASE "
+    "  WHEN EXISTS (SELECT 1 FROM qc_sample_drives d WHERE d.sample_id = ? "
+    "               AND d.status = 'FAILED') THEN 'failed' "
+    "  WHEN EXISTS (SELECT 1 FROM qc_sample_drives d WHERE d.sample_id = ? "
+    "               AND d.status = 'pending') THEN 'pending' "
+    "  ELSE 'passed' END WHERE sample_id = ?"
+)
+# A failed sample re-opens its batch: those drives' passing outcomes stop counting, so their
+# hosts are data-bearing again until a new record (re-wipe or destruction) sets an outcome.
+_REOPEN_MEDIA = (
+    "UPDATE media SET outcome = '', route_to_destruction = 0, voided_reason = ?, last_seq = ? "
+    "WHERE media_id = ?"
+)
+_INSERT_RESOLUTION = (
+    "INSERT INTO review_resolutions (review_id, seq, action, media_id, record_id, reason, "
+    "operator_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_BATCH = (
     "INSERT INTO destruction_batches (batch_id, seq, equipment_id, din_level, "
@@ -125,6 +160,7 @@ def reviews_raised(conn: Connection, run: Sequence[Envelope]) -> None:
                 e.payload.get("model", ""),
                 e.payload.get("result", ""),
                 e.payload["reason"],
+                e.payload.get("drive_index", -1),
             )
             for e in run
         ],
@@ -163,3 +199,89 @@ def certificates_issued(conn: Connection, run: Sequence[Envelope]) -> None:
                 e.payload["pdf_sha256"],
             ),
         )
+
+
+def samples_drawn(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _INSERT_SAMPLE,
+        [
+            (
+                e.payload["sample_id"],
+                e.seq,
+                e.payload["job_id"],
+                e.payload["percent"],
+                e.payload["population"],
+                e.payload["selection_method"],
+                e.operator_id,
+                e.seq,
+            )
+            for e in run
+        ],
+    )
+    conn.exec_driver_sql(
+        _INSERT_SAMPLE_DRIVE,
+        [
+            (
+                e.payload["sample_id"],
+                d["media_id"],
+                position,
+                d["drive_serial"],
+                d.get("asset_id", ""),
+                d["record_id"],
+                d["wiped_by"],
+                d["tool"],
+                d.get("tool_version", ""),
+            )
+            for e in run
+            for position, d in enumerate(e.payload["drives"])
+        ],
+    )
+
+
+def samples_verified(conn: Connection, run: Sequence[Envelope]) -> None:
+    # In order: a later result must see the media as the earlier one left them.
+    for e in run:
+        p = e.payload
+        reopened = p.get("reopened_media_ids", ())
+        conn.exec_driver_sql(
+            _VERIFY_SAMPLE_DRIVE,
+            (
+                p["result"],
+                p["verifier_operator_id"],
+                p["verifier_name"],
+                p["method"],
+                p.get("recovery_tool", ""),
+                p.get("notes", ""),
+                len(reopened),
+                e.seq,
+                p["sample_id"],
+                p["media_id"],
+            ),
+        )
+        conn.exec_driver_sql(
+            _SAMPLE_STATUS, (e.seq, p["sample_id"], p["sample_id"], p["sample_id"])
+        )
+        if reopened:
+            reason = (
+                f"QC sample {p['sample_id']} failed on drive {p['drive_serial']}"
+                f" ({p.get('batch_rule', '') or 'batch re-opened'})"
+            )[:400]
+            conn.exec_driver_sql(_REOPEN_MEDIA, [(reason, e.seq, m) for m in reopened])
+
+
+def reviews_resolved(conn: Connection, run: Sequence[Envelope]) -> None:
+    conn.exec_driver_sql(
+        _INSERT_RESOLUTION,
+        [
+            (
+                e.payload["review_id"],
+                e.seq,
+                e.payload["action"],
+                e.payload.get("media_id", ""),
+                e.payload.get("record_id", ""),
+                e.payload.get("reason", "")[:400],
+                e.operator_id,
+            )
+            for e in run
+        ],
+    )

@@ -5,17 +5,23 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from app.domain.sanitization import HostAsset, Medium, ReviewItem, SanitizationRow
+from app.domain.sanitization import (
+    HostAsset,
+    Medium,
+    ReviewItem,
+    SampleDriveRow,
+    SanitizationRow,
+)
 
 _MEDIA_COLS = (
     "m.media_id, m.asset_id, m.kind, m.serial, m.model, m.capacity_bytes, m.interface, m.wwn, "
-    "m.power_on_hours, m.outcome, m.last_result, m.route_to_destruction"
+    "m.power_on_hours, m.outcome, m.last_result, m.route_to_destruction, m.voided_reason"
 )
 _RECORD_COLS = (
     "r.seq, r.record_id, r.media_id, r.asset_id, r.drive_serial, r.media_kind, r.outcome, "
     "r.technique, r.result, r.tool, r.tool_version, r.tool_method_label, r.ended, "
     "r.evidence_sha256, r.evidence_name, coalesce(o.display_name, r.operator_id), r.batch_id, "
-    "r.needs_validation, r.route_to_destruction"
+    "r.needs_validation, r.route_to_destruction, r.operator_id"
 )
 _ASSET_COLS = "asset_id, job_id, serial, asset_tag, device_type, make, model"
 # Fixed column lists joined to fixed text: no value is ever formatted into SQL.
@@ -25,6 +31,20 @@ _RECORDS = (
     "LEFT JOIN operators o ON o.operator_id = r.operator_id "
 )
 _ASSETS = "SELECT " + _ASSET_COLS + " FROM assets WHERE status = 'received' AND "  # noqa: S608
+# Open review items: those no review.resolved event has settled.
+_REVIEWS = (
+    "SELECT v.review_id, v.seq, v.file_name, v.evidence_sha256, v.drive_serial, v.model, "
+    "v.result, v.reason, v.drive_index FROM sanitization_reviews v "
+    "WHERE NOT EXISTS (SELECT 1 FROM review_resolutions x WHERE x.review_id = v.review_id) "
+)
+_SAMPLE_DRIVES = (
+    "SELECT d.sample_id, s.job_id, d.media_id, d.drive_serial, d.asset_id, d.record_id, "
+    "d.wiped_by, trim(d.tool || ' ' || d.tool_version), d.status, d.verifier_name, d.method, "
+    "d.recovery_tool, d.notes, d.reopened_count, s.status, "
+    "coalesce(o.display_name, d.wiped_by) FROM qc_sample_drives d "
+    "JOIN qc_samples s ON s.sample_id = d.sample_id "
+    "LEFT JOIN operators o ON o.operator_id = d.wiped_by "
+)
 
 
 class SanitizationRepository:
@@ -93,11 +113,42 @@ class SanitizationRepository:
         ]
 
     def reviews(self) -> list[ReviewItem]:
+        """Open review items (not yet assigned or dismissed), newest first."""
+        return [ReviewItem(*r) for r in self._all(_REVIEWS + "ORDER BY v.seq DESC")]
+
+    def review(self, review_id: str) -> ReviewItem | None:
+        """An open review item, or None when there is none (or it was resolved)."""
+        rows = self._all(_REVIEWS + "AND v.review_id = ?", (review_id,))
+        return ReviewItem(*rows[0]) if rows else None
+
+    def review_resolution(self, review_id: str) -> str | None:
+        """How a review item was resolved ("assigned" / "dismissed"), None while open."""
+        rows = self._all("SELECT action FROM review_resolutions WHERE review_id = ?", (review_id,))
+        return rows[0][0] if rows else None
+
+    def media_by_id(self, media_id: str) -> Medium | None:
+        rows = self._all(_MEDIA + "WHERE m.media_id = ?", (media_id,))
+        return _medium(rows[0]) if rows else None
+
+    def sample_drives(self, *, job_id: str = "", sample_id: str = "") -> list[SampleDriveRow]:
+        """QC sample drives of a job or of one sample (newest sample first)."""
+        where, params = (
+            ("s.sample_id = ?", (sample_id,)) if sample_id else ("s.job_id = ?", (job_id,))
+        )
         return [
-            ReviewItem(*r)
+            SampleDriveRow(*r)
             for r in self._all(
-                "SELECT review_id, seq, file_name, evidence_sha256, drive_serial, model, result, "
-                "reason FROM sanitization_reviews ORDER BY seq DESC"
+                _SAMPLE_DRIVES + "WHERE " + where + " ORDER BY s.seq DESC, d.position",
+                params,
+            )
+        ]
+
+    def all_sample_drives(self, limit: int = 2000) -> list[SampleDriveRow]:
+        return [
+            SampleDriveRow(*r)
+            for r in self._all(
+                _SAMPLE_DRIVES + "ORDER BY s.seq DESC, d.position LIMIT ?",
+                (limit,),
             )
         ]
 
@@ -163,8 +214,14 @@ def _medium(r: tuple) -> Medium:
         outcome=r[9],
         last_result=r[10],
         route_to_destruction=bool(r[11]),
+        voided_reason=r[12],
     )
 
 
 def _record(r: tuple) -> SanitizationRow:
-    return SanitizationRow(*r[:17], needs_validation=bool(r[17]), route_to_destruction=bool(r[18]))
+    return SanitizationRow(
+        *r[:17],
+        needs_validation=bool(r[17]),
+        route_to_destruction=bool(r[18]),
+        operator_id=r[19],
+    )

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
 )
 
 metadata = MetaData()
@@ -81,6 +82,19 @@ reference_rows = Table(
     Column("change_seq", Integer, nullable=False),
     Column("body", Text, nullable=False),
     PrimaryKeyConstraint("kind", "row_id"),
+)
+
+# Evidence files the server confirmed holding ("uploaded"), or that cannot be sent because the
+# local copy no longer matches its hash ("corrupt"). Files in the blob store without a row here
+# are still to send (migration 0010). Sync bookkeeping, not a projection.
+blob_uploads = Table(
+    "blob_uploads",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size_bytes", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("at_ms", Integer, nullable=False),
+    Column("detail", Text, nullable=False),
 )
 
 station_meta = Table(
@@ -328,9 +342,16 @@ media = Table(
     Column("last_result", String(32), nullable=False, server_default=""),
     Column("route_to_destruction", Boolean, nullable=False, server_default="0"),
     Column("last_seq", Integer, nullable=False, server_default="0"),
+    # Why a once-passing outcome stopped counting (a failed QC sample re-opened its batch,
+    # migration 0008); cleared by the drive's next record.
+    Column("voided_reason", String(400), nullable=False, server_default=""),
     Index("ix_media_serial", "serial"),
     Index("ix_media_asset", "asset_id"),
 )
+
+# Serial look-ups compare upper(trim(serial)) (scanned vs reported spelling): an expression
+# index keeps each match O(log n) on a large registry (migration 0008).
+Index("ix_media_serial_norm", func.upper(func.trim(media.c.serial)))
 
 # One row per sanitization attempt (the ledger's ``sanitization.recorded``), newest last.
 sanitization_records = Table(
@@ -371,6 +392,8 @@ sanitization_reviews = Table(
     Column("model", String(200), nullable=False),
     Column("result", String(32), nullable=False),
     Column("reason", String(400), nullable=False),
+    # The drive's position in the parsed report (-1: report-level item); migration 0008.
+    Column("drive_index", Integer, nullable=False, server_default="-1"),
     Index("ix_sanitization_reviews_evidence", "evidence_sha256"),
 )
 
@@ -397,6 +420,60 @@ certificates = Table(
     Column("line_items_sha256", String(64), nullable=False),
     Column("pdf_sha256", String(64), nullable=False),
     Column("reprints", Integer, nullable=False),
+)
+
+# ---- sanitization follow-ups (migration 0008): R2v3 QC samples, review resolutions ----
+
+qc_samples = Table(
+    "qc_samples",
+    metadata,
+    Column("sample_id", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("job_id", String(64), nullable=False),
+    Column("percent", Integer, nullable=False),
+    Column("population", Integer, nullable=False),
+    Column("selection_method", String(400), nullable=False),
+    Column("drawn_by", String(64), nullable=False),
+    # pending (a drive not verified yet) | passed | failed (a drive failed: batch re-opened)
+    Column("status", String(16), nullable=False),
+    Column("last_seq", Integer, nullable=False),
+    Index("ix_qc_samples_job", "job_id"),
+)
+
+qc_sample_drives = Table(
+    "qc_sample_drives",
+    metadata,
+    Column("sample_id", String(64), nullable=False),
+    Column("media_id", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("drive_serial", String(200), nullable=False),
+    Column("asset_id", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("wiped_by", String(64), nullable=False),
+    Column("tool", String(200), nullable=False),
+    Column("tool_version", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | PASSED | FAILED
+    Column("verifier_operator_id", String(64), nullable=False),
+    Column("verifier_name", String(200), nullable=False),
+    Column("method", String(40), nullable=False),
+    Column("recovery_tool", String(200), nullable=False),
+    Column("notes", String(400), nullable=False),
+    Column("reopened_count", Integer, nullable=False),
+    Column("verified_seq", Integer, nullable=True),
+    PrimaryKeyConstraint("sample_id", "media_id"),
+    Index("ix_qc_sample_drives_media", "media_id"),
+)
+
+review_resolutions = Table(
+    "review_resolutions",
+    metadata,
+    Column("review_id", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("action", String(16), nullable=False),  # assigned | dismissed
+    Column("media_id", String(64), nullable=False),
+    Column("record_id", String(64), nullable=False),
+    Column("reason", String(400), nullable=False),
+    Column("operator_id", String(64), nullable=False),
 )
 
 # ---- pallets (migration 0007) ----
@@ -431,13 +508,33 @@ pallet_contents = Table(
     Column("device_type", String(64), nullable=False),
     Column("disposition", String(32), nullable=False),
     Column("added_seq", Integer, nullable=False),
+    # The box the asset is in (migration 0009); "" when it lies loose on the pallet.
+    Column("box_id", String(80), nullable=False, server_default=""),
     Index("ix_pallet_contents_pallet", "pallet_id"),
 )
 
+# Boxes/totes within pallets (migration 0009): optional, opened and closed on an open pallet.
+pallet_boxes = Table(
+    "pallet_boxes",
+    metadata,
+    Column("box_id", String(80), primary_key=True),
+    Column("pallet_id", String(64), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("piece_count", Integer, nullable=False),
+    Column("opened_seq", Integer, nullable=False),
+    Column("last_seq", Integer, nullable=False),
+    Index("ix_pallet_boxes_pallet", "pallet_id"),
+)
+
 PROJECTION_TABLES = (
+    pallet_boxes,
     pallet_contents,
     pallets,
     event_subjects,
+    review_resolutions,
+    qc_sample_drives,
+    qc_samples,
     certificates,
     destruction_batches,
     sanitization_reviews,

@@ -14,9 +14,15 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.domain.sync import Enrolment, PendingSummary, ReferenceChange, StoredReceipt
+from app.domain.sync import (
+    CheckpointSeen,
+    Enrolment,
+    PendingSummary,
+    ReferenceChange,
+    StoredReceipt,
+)
 from app.ledger.verify import LedgerRow
-from app.storage import schema
+from app.storage import reference_projection, schema
 
 _COLUMNS = (
     "e.seq, e.event_id, e.station_id, e.facility_id, e.hlc_l, e.hlc_c, e.device_time, "
@@ -70,10 +76,18 @@ class SqliteSyncStore:
                 cursor = conn.exec_driver_sql(_UNACKED, (after, limit)).cursor
             return [LedgerRow._make(row) for row in cursor.fetchall()] if cursor else []
 
-    def record_receipts(self, receipts: Sequence[StoredReceipt]) -> None:
-        if not receipts:
+    def record_receipts(
+        self, receipts: Sequence[StoredReceipt], checkpoint: CheckpointSeen | None = None
+    ) -> None:
+        """Receipts, acknowledgement flags and the newly verified server checkpoint, in ONE
+        transaction."""
+        if not receipts and checkpoint is None:
             return
         with self._engine.begin() as conn:
+            if checkpoint is not None:
+                self._put_checkpoint(conn, checkpoint)
+            if not receipts:
+                return
             conn.exec_driver_sql(
                 _UPSERT_RECEIPT,
                 [(r.seq, r.acknowledged, r.server_seq, r.receipt_json) for r in receipts],
@@ -86,6 +100,38 @@ class SqliteSyncStore:
                 new = first[0] - 1
             if new != through:
                 self._put(conn, ACKED_THROUGH_KEY, str(new))
+
+    # ---- server checkpoints (docs §10: stations as witnesses) ----
+
+    def save_checkpoint(self, checkpoint: CheckpointSeen) -> None:
+        with self._engine.begin() as conn:
+            self._put_checkpoint(conn, checkpoint)
+
+    @staticmethod
+    def _put_checkpoint(conn, checkpoint: CheckpointSeen) -> None:  # noqa: ANN001
+        when = datetime.fromtimestamp(checkpoint.verified_at_ms / 1000, UTC)
+        stmt = sqlite_insert(schema.checkpoints_seen).values(
+            tree_size=checkpoint.tree_size,
+            root_hash=checkpoint.root_hex,
+            signature=checkpoint.note,  # the whole signed note, re-verifiable later
+            received_at=when.isoformat(timespec="milliseconds"),
+        )
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=["tree_size"]))
+
+    def last_checkpoint(self) -> CheckpointSeen | None:
+        """The largest server checkpoint this station verified (None before the first)."""
+        t = schema.checkpoints_seen
+        with self._read() as conn:
+            row = conn.execute(select(t).order_by(t.c.tree_size.desc()).limit(1)).first()
+        if row is None:
+            return None
+        when = datetime.fromisoformat(row.received_at)
+        return CheckpointSeen(
+            tree_size=int(row.tree_size),
+            root_hex=row.root_hash,
+            note=row.signature,
+            verified_at_ms=int(when.timestamp() * 1000),
+        )
 
     @staticmethod
     def _acked_through(conn) -> int:  # noqa: ANN001
@@ -110,6 +156,13 @@ class SqliteSyncStore:
             count=int(total) - int(acked), oldest_hlc_ms=None if first is None else first[1]
         )
 
+    def chain_head(self) -> tuple[int, str]:
+        with self._read() as conn:
+            row = conn.exec_driver_sql(
+                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
+            ).first()
+        return (0, "0" * 64) if row is None else (int(row[0]), str(row[1]))
+
     def acknowledged(self) -> dict[int, int]:
         """``seq → server_seq`` of every acknowledged event (for checks and tests)."""
         s = schema.event_sync_state
@@ -130,14 +183,22 @@ class SqliteSyncStore:
         return None if value is None else int(value)
 
     def apply_ref_page(self, rows: Sequence[ReferenceChange], cursor: int) -> None:
+        """Store the rows, apply them to the station's tables (customers, jobs, manifests,
+        operators) and move the cursor, in ONE transaction."""
         with self._engine.begin() as conn:
             self._apply(conn, rows)
+            reference_projection.apply_keys(conn, {(r.kind, r.row_id) for r in rows})
             self._set_cursor(conn, cursor)
 
     def replace_ref_snapshot(self, rows: Sequence[ReferenceChange], cursor: int) -> None:
+        """Replace the server-owned data by the snapshot, in ONE transaction: every row the
+        server had put into station tables and is no longer in the snapshot goes; station facts
+        (receipts, scans, its own manifests) stay."""
         with self._engine.begin() as conn:
+            before = reference_projection.server_owned_keys(conn)
             conn.execute(delete(schema.reference_rows))
             self._apply(conn, rows)
+            reference_projection.apply_keys(conn, before | {(r.kind, r.row_id) for r in rows})
             self._set_cursor(conn, cursor)
 
     @staticmethod
@@ -193,6 +254,7 @@ class SqliteSyncStore:
             station_id=data["station_id"],
             facility_id=data["facility_id"],
             enrolled_at_ms=int(data["enrolled_at_ms"]),
+            checkpoint_key=str(data.get("checkpoint_key", "")),
         )
 
     def save_enrolment(self, enrolment: Enrolment) -> None:
@@ -204,6 +266,7 @@ class SqliteSyncStore:
                     "station_id": enrolment.station_id,
                     "facility_id": enrolment.facility_id,
                     "enrolled_at_ms": enrolment.enrolled_at_ms,
+                    "checkpoint_key": enrolment.checkpoint_key,
                 }
             ),
         )

@@ -193,9 +193,16 @@ class SyncClient:
         return _parse(self._json("POST", wire.PATH_TOKEN, request.model_dump()), wire.Token)
 
     def push(
-        self, token: str, station_id: str, rows: Sequence[LedgerRow]
+        self,
+        token: str,
+        station_id: str,
+        rows: Sequence[LedgerRow],
+        known_tree_size: int | None = None,
     ) -> wire.PushResponse | wire.ExpectedSeq:
-        body = ('{"events":[' + ",".join(event_json(r) for r in rows) + "]}").encode()
+        """``known_tree_size``: the last verified checkpoint's size (asks for a consistency
+        proof from it in the answer)."""
+        known = "" if known_tree_size is None else f',"known_tree_size":{int(known_tree_size)}'
+        body = ('{"events":[' + ",".join(event_json(r) for r in rows) + "]" + known + "}").encode()
         headers = {"Content-Type": "application/json"}
         if self._gzip_level:
             body = gzip.compress(body, compresslevel=self._gzip_level)
@@ -223,6 +230,17 @@ class SyncClient:
             return _parse(response, wire.Refetch)
         return _parse(response, wire.ChangesPage)
 
+    def checkpoint(self, token: str) -> wire.CheckpointAnswer:
+        return _parse(
+            self._request("GET", wire.PATH_CHECKPOINT, token=token), wire.CheckpointAnswer
+        )
+
+    def consistency(self, token: str, size1: int, size2: int) -> wire.ConsistencyAnswer:
+        response = self._request(
+            "GET", wire.PATH_CONSISTENCY, token=token, params={"size1": size1, "size2": size2}
+        )
+        return _parse(response, wire.ConsistencyAnswer)
+
     def snapshot(self, token: str) -> wire.Snapshot:
         return _parse(self._request("GET", wire.PATH_SNAPSHOT, token=token), wire.Snapshot)
 
@@ -236,6 +254,15 @@ class SyncClient:
         )
         if response.status_code not in (200, 201):
             raise ServerRefused(why=_detail(response))
+
+    def heartbeat(self, token: str, station_id: str, beat: wire.Heartbeat) -> wire.HeartbeatAnswer:
+        response = self._json(
+            "POST",
+            wire.PATH_HEARTBEAT.format(station_id=station_id),
+            beat.model_dump(),
+            token=token,
+        )
+        return _parse(response, wire.HeartbeatAnswer)
 
 
 def _error_code(response: httpx.Response) -> str:

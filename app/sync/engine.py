@@ -17,34 +17,45 @@ Rules it keeps (docs §6, §7, §15):
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from app.domain.sync import (
+    CheckpointSeen,
     Enrolment,
     NotEnrolled,
     PendingSummary,
     ReferenceChange,
     ServerRefused,
     StoredReceipt,
+    SyncFailed,
     SyncHalted,
 )
 from app.ledger.canonical import canonical_json
+from app.ledger.checkpoint import CheckpointError, VerifierKey, verify_checkpoint
 from app.ledger.hlc import HlcTimestamp, HybridLogicalClock
 from app.ledger.keys import StationKey
+from app.ledger.merkle import ProofError, verify_consistency
 from app.ledger.verify import LedgerRow
 from app.sync import wire
+from app.sync.blob_upload import BlobOutbox, upload_pending
 from app.sync.client import SyncClient, Unauthorized
 
 _R = TypeVar("_R")
+log = logging.getLogger(__name__)
+_BLOB_COUNT_TTL_MS = 10_000
 
 DEFAULT_BATCH = 500
 DEFAULT_MAX_BATCHES = 200
 _MAX_PAGES = 1000
 META_HALT = "sync.halt"
+#: The server's checkpoint key pinned on first use by stations enrolled before checkpoints.
+META_CHECKPOINT_KEY = "sync.checkpoint_key"
 
 #: Plain words for the reasons a server rejects an event.
 REJECT_WORDS = {
@@ -58,6 +69,14 @@ REJECT_WORDS = {
 }
 
 
+class _LogRejected(Exception):
+    """The server's checkpoint or consistency proof does not verify (``words`` for people)."""
+
+    def __init__(self, words: str) -> None:
+        super().__init__(words)
+        self.words = words
+
+
 class SyncStore(Protocol):
     """What the engine needs from the station database (``app.storage.sync_store``)."""
 
@@ -66,11 +85,24 @@ class SyncStore(Protocol):
         ``from_seq`` every event from that seq on (acknowledged or not)."""
         ...
 
-    def record_receipts(self, receipts: Sequence[StoredReceipt]) -> None:
-        """Store receipts and acknowledgement flags in ONE transaction."""
+    def record_receipts(
+        self, receipts: Sequence[StoredReceipt], checkpoint: CheckpointSeen | None = None
+    ) -> None:
+        """Store receipts, acknowledgement flags and the newly verified checkpoint in ONE
+        transaction."""
         ...
 
+    def last_checkpoint(self) -> CheckpointSeen | None:
+        """The largest server checkpoint verified so far."""
+        ...
+
+    def save_checkpoint(self, checkpoint: CheckpointSeen) -> None: ...
+
     def pending_summary(self) -> PendingSummary: ...
+
+    def chain_head(self) -> tuple[int, str]:
+        """(seq, hash) of the newest event in the ledger ((0, genesis) when empty)."""
+        ...
 
     def ref_cursor(self) -> int | None: ...
 
@@ -97,11 +129,12 @@ class CycleResult:
     acknowledged: int = 0  # events newly acknowledged by receipts
     pulled: int = 0  # reference rows applied
     halted: str = ""
+    blobs: int = 0  # evidence files uploaded
 
     @property
     def quiet(self) -> bool:
         """Nothing moved: a further cycle would do nothing either."""
-        return self.pushed == 0 and self.pulled == 0
+        return self.pushed == 0 and self.pulled == 0 and self.blobs == 0
 
 
 def _now_ms() -> int:
@@ -123,8 +156,13 @@ class SyncEngine:
         batch_size: int = DEFAULT_BATCH,
         max_batches: int = DEFAULT_MAX_BATCHES,
         now_ms: Callable[[], int] = _now_ms,
+        blobs: BlobOutbox | None = None,
+        app_version: str = "",
     ) -> None:
         self._store = store
+        self._blobs = blobs
+        self._blob_count: tuple[int, int] | None = None  # (when, count)
+        self._app_version = app_version[:40]
         self._key = key
         self.station_id = station_id
         self._client_factory = client_factory
@@ -168,6 +206,7 @@ class SyncEngine:
             station_id=answer.station_id,
             facility_id=answer.facility_id,
             enrolled_at_ms=self._now_ms(),
+            checkpoint_key=answer.checkpoint_key,
         )
         self._store.save_enrolment(enrolment)
         return enrolment
@@ -181,12 +220,75 @@ class SyncEngine:
         if not url or self._store.enrolment() is None:
             raise NotEnrolled()
         client = self._client_for(url)
+        self._blob_count = None  # recounted after this cycle, whatever happens to it
         halt = self._store.meta_get(META_HALT)
         pushed = acknowledged = 0
         if not halt:
             pushed, acknowledged, halt = self._push(client)
+        if not halt and pushed == 0:
+            halt = self._witness(client)
         pulled = self._pull(client)
-        return CycleResult(pushed, acknowledged, pulled, halt or "")
+        # Files after events and reference data: a slow or refused file never holds those up.
+        blobs = self._upload_blobs(client)
+        self._send_heartbeat(client)
+        return CycleResult(pushed, acknowledged, pulled, halt or "", blobs)
+
+    def _upload_blobs(self, client: SyncClient) -> int:
+        if self._blobs is None:
+            return 0
+
+        def put(sha256: str, data: bytes) -> None:
+            self._authed(client, lambda t: client.put_blob(t, sha256, data))
+
+        return upload_pending(self._blobs, put).uploaded
+
+    def heartbeat(self) -> wire.Heartbeat:
+        """What this station reports about itself (docs §14)."""
+        last_seq, head_hash = self._store.chain_head()
+        summary = self._store.pending_summary()
+        age = None
+        if summary.oldest_hlc_ms is not None:
+            age = max(0, (self._now_ms() - summary.oldest_hlc_ms) // 1000)
+        checkpoint = self._store.last_checkpoint()
+        return wire.Heartbeat(
+            last_seq=last_seq,
+            head_hash=head_hash,
+            pending_count=summary.count,
+            oldest_pending_age_s=age,
+            last_checkpoint_size=None if checkpoint is None else checkpoint.tree_size,
+            pending_blobs=self._refresh_blob_count(),
+            app_version=self._app_version,
+        )
+
+    def _refresh_blob_count(self) -> int:
+        self._blob_count = None
+        return self.pending_blob_count()
+
+    def pending_blob_count(self) -> int:
+        """Evidence files not yet uploaded. Listing the blob store costs a directory walk, so
+        the count is cached for a few seconds (the status bar asks every two)."""
+        if self._blobs is None:
+            return 0
+        now = self._now_ms()
+        if self._blob_count is None or now - self._blob_count[0] > _BLOB_COUNT_TTL_MS:
+            self._blob_count = (now, self._blobs.pending_blob_count())
+        return self._blob_count[1]
+
+    def _send_heartbeat(self, client: SyncClient) -> None:
+        beat = self.heartbeat()
+        try:
+            self._authed(client, lambda t: client.heartbeat(t, self.station_id, beat))
+        except SyncFailed as exc:
+            # Liveness reporting only: the cycle's real work is done and stays done.
+            log.warning("heartbeat not delivered: %s", exc.message)
+
+    def clear_halt(self) -> str:
+        """Forget the sync stop (a supervisor's decision, recorded by the caller as an event);
+        return the reason it had. The next cycle pushes again and stops again if the server
+        still rejects the event."""
+        reason = self.halted_reason()
+        self._store.meta_put(META_HALT, None)
+        return reason
 
     def halted_reason(self) -> str:
         raw = self._store.meta_get(META_HALT)
@@ -208,11 +310,15 @@ class SyncEngine:
         pushed = acknowledged = 0
         resend_from: int | None = None
         last_409: int | None = None
+        known = self._store.last_checkpoint()
         for _ in range(self._max_batches):
             rows = self._store.pending_rows(from_seq=resend_from, limit=self._batch)
             if not rows:
                 break
-            answer = self._authed(client, lambda t, r=rows: client.push(t, self.station_id, r))
+            size = known.tree_size if known else None
+            answer = self._authed(
+                client, lambda t, r=rows, k=size: client.push(t, self.station_id, r, k)
+            )
             pushed += len(rows)
             if isinstance(answer, wire.ExpectedSeq):
                 if answer.expected_seq == last_409:
@@ -222,8 +328,15 @@ class SyncEngine:
                     )
                 last_409 = resend_from = answer.expected_seq
                 continue
+            try:
+                seen = self._verify_log(client, answer.checkpoint, answer.consistency, known)
+            except _LogRejected as exc:
+                # Receipts from a server whose log does not verify acknowledge nothing: the
+                # events stay pending (a later push is answered "duplicate").
+                return pushed, acknowledged, self._halt_log(exc.words)
             receipts, newly, halt = self._receipts(rows, answer)
-            self._store.record_receipts(receipts)
+            self._store.record_receipts(receipts, seen)
+            known = seen or known
             acknowledged += newly
             if self._hlc is not None:
                 self._hlc.receive(HlcTimestamp(answer.server_hlc.l, answer.server_hlc.c))
@@ -295,6 +408,97 @@ class SyncEngine:
             if not page.has_more:
                 break
         return pulled
+
+    # ---- the server's tamper-evident log (docs §10: stations as witnesses) ----
+
+    def last_checkpoint_seen(self) -> CheckpointSeen | None:
+        """The last server checkpoint this station verified (for heartbeats and the UI)."""
+        return self._store.last_checkpoint()
+
+    def _pinned_key(self, client: SyncClient) -> VerifierKey:
+        enrolment = self._store.enrolment()
+        text = (enrolment.checkpoint_key if enrolment else "") or (
+            self._store.meta_get(META_CHECKPOINT_KEY) or ""
+        )
+        if not text:
+            # Enrolled before the server signed checkpoints: trust the key on first use.
+            text = self._authed(client, client.checkpoint).checkpoint_key
+            if not text:
+                raise _LogRejected("the server does not publish a checkpoint key")
+            self._store.meta_put(META_CHECKPOINT_KEY, text)
+        try:
+            return VerifierKey.parse(text)
+        except CheckpointError as exc:
+            raise _LogRejected(str(exc)) from exc
+
+    def _verify_log(
+        self,
+        client: SyncClient,
+        note: str,
+        proof_b64: Sequence[str],
+        known: CheckpointSeen | None,
+    ) -> CheckpointSeen | None:
+        """Check ``note``'s signature with the pinned key and its consistency with ``known``;
+        return it when it is new, None when it is the one already stored. Raises
+        :class:`_LogRejected` in plain words otherwise."""
+        if not note:
+            raise _LogRejected("the server sent no signed checkpoint of its log")
+        try:
+            checkpoint = verify_checkpoint(note, self._pinned_key(client))
+        except CheckpointError as exc:
+            raise _LogRejected(f"the server's log checkpoint was refused: {exc}") from exc
+        if known is not None:
+            try:
+                proof = [base64.b64decode(p, validate=True) for p in proof_b64]
+                verify_consistency(
+                    known.tree_size,
+                    checkpoint.size,
+                    proof,
+                    bytes.fromhex(known.root_hex),
+                    checkpoint.root,
+                )
+            except (ProofError, ValueError) as exc:
+                raise _LogRejected(
+                    f"the server's log of {checkpoint.size} events does not contain the log of "
+                    f"{known.tree_size} events this station verified before ({exc}); the server "
+                    "may have rewritten or lost history"
+                ) from exc
+            if checkpoint.size == known.tree_size:
+                return None
+        return CheckpointSeen(
+            tree_size=checkpoint.size,
+            root_hex=checkpoint.root_hex,
+            note=checkpoint.note,
+            verified_at_ms=self._now_ms(),
+        )
+
+    def _witness(self, client: SyncClient) -> str:
+        """A cycle that pushed nothing still checks the server's newest checkpoint."""
+        known = self._store.last_checkpoint()
+        note = self._authed(client, client.checkpoint).checkpoint
+        proof: list[str] = []
+        try:
+            size = verify_checkpoint(note, self._pinned_key(client)).size if note else 0
+            if known is not None and known.tree_size < size:
+                proof = self._authed(
+                    client, lambda t: client.consistency(t, known.tree_size, size)
+                ).proof
+            seen = self._verify_log(client, note, proof, known)
+        except CheckpointError as exc:
+            return self._halt_log(f"the server's log checkpoint was refused: {exc}")
+        except _LogRejected as exc:
+            return self._halt_log(exc.words)
+        if seen is not None:
+            self._store.save_checkpoint(seen)
+        return ""
+
+    def _halt_log(self, words: str) -> str:
+        halt = f"server log check failed: {words}"
+        self._store.meta_put(
+            META_HALT,
+            json.dumps({"reason": "checkpoint", "words": halt, "at_ms": self._now_ms()}),
+        )
+        return halt
 
     def raise_if_halted(self) -> None:
         reason = self.halted_reason()

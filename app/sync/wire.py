@@ -27,6 +27,11 @@ PATH_HEAD = "/v1/stations/{station_id}/head"
 PATH_CHANGES = "/v1/ref/changes"
 PATH_SNAPSHOT = "/v1/ref/snapshot"
 PATH_BLOB = "/v1/blobs/{sha256}"
+PATH_HEARTBEAT = "/v1/stations/{station_id}/heartbeat"
+# The tamper-evident log (docs §10): latest signed checkpoint and RFC 9162 proofs.
+PATH_CHECKPOINT = "/v1/log/checkpoint"
+PATH_CONSISTENCY = "/v1/log/consistency"
+PATH_INCLUSION = "/v1/log/inclusion"
 
 #: Upper bounds a server enforces on one push (docs §6: about 500 events or 1 MB).
 MAX_EVENTS_PER_PUSH = 2000
@@ -118,6 +123,9 @@ class Receipt(_Wire):
 
 class PushRequest(_Wire):
     events: list[WireEvent] = Field(max_length=MAX_EVENTS_PER_PUSH)
+    #: Tree size of the last checkpoint the station verified: the answer then carries the
+    #: consistency proof from it to the new checkpoint (docs §10.1, stations as witnesses).
+    known_tree_size: int | None = Field(default=None, ge=0)
 
 
 class PushResponse(_Wire):
@@ -125,6 +133,10 @@ class PushResponse(_Wire):
     high_water_seq: int  # the station's last contiguous seq on the server
     head_hash: str
     server_hlc: Hlc
+    #: The latest signed checkpoint (C2SP signed note) and, when the request named a
+    #: ``known_tree_size``, the consistency proof from it (base64 hashes, RFC 9162).
+    checkpoint: str = ""
+    consistency: list[str] = Field(default_factory=list)
 
 
 class ExpectedSeq(_Wire):
@@ -174,6 +186,8 @@ class EnrolRequest(_Wire):
 class EnrolResponse(_Wire):
     station_id: str
     facility_id: str
+    #: The server's checkpoint verifier key (``name+keyid+base64``); the station pins it.
+    checkpoint_key: str = ""
 
 
 def enrolment_message(code: str, station_id: str, public_key_hex: str) -> bytes:
@@ -209,6 +223,40 @@ class Refetch(_Wire):
 
     error: str = "refetch"
     oldest_cursor: int
+
+
+class CheckpointAnswer(_Wire):
+    checkpoint: str  # C2SP signed note
+    checkpoint_key: str = ""  # the verifier key (pinned by stations enrolled earlier)
+
+
+class ConsistencyAnswer(_Wire):
+    size1: int
+    size2: int
+    proof: list[str]  # base64 SHA-256 hashes, RFC 9162 order
+
+
+class InclusionAnswer(_Wire):
+    leaf_index: int  # server_seq - 1
+    tree_size: int
+    proof: list[str]
+
+
+class Heartbeat(_Wire):
+    """What a station reports about itself each sync round (docs §14)."""
+
+    last_seq: int = Field(ge=0)  # the newest event in its ledger
+    head_hash: Annotated[str, StringConstraints(max_length=64)]  # that event's hash
+    pending_count: int = Field(ge=0)  # events not yet acknowledged
+    oldest_pending_age_s: int | None = None
+    last_checkpoint_size: int | None = None  # the last server checkpoint it verified
+    pending_blobs: int = Field(default=0, ge=0)  # evidence files not yet uploaded
+    app_version: Annotated[str, StringConstraints(max_length=40)] = ""
+
+
+class HeartbeatAnswer(_Wire):
+    received_at_ms: int
+    stored_seq: int  # the station's last contiguous seq on the server
 
 
 class ErrorBody(_Wire):

@@ -110,6 +110,16 @@ class SyncWorker:
         self.sync_now()
         return enrolment
 
+    def clear_halt(self) -> str:
+        """Clear the sync stop (the caller has recorded the supervisor's decision); return the
+        reason it had, then sync at once: if the cause persists, it stops again."""
+        with self._engine_lock:
+            reason = self._engine.clear_halt()
+        self._failures = 0
+        self._refresh_local()
+        self.sync_now()
+        return reason
+
     def run_cycle(self) -> None:
         """One cycle on the calling thread (the CLI and tests use this)."""
         self._cycle()
@@ -182,6 +192,8 @@ class SyncWorker:
             summary = self._store.pending_summary()
             enrolment = self._store.enrolment()
             halted = self._engine.halted_reason()
+            seen = self._store.last_checkpoint()
+            pending_blobs = self._engine.pending_blob_count()
         except Exception:
             log.exception("reading the sync status failed")
             return
@@ -211,6 +223,9 @@ class SyncWorker:
                 pending_count=summary.count,
                 oldest_pending_age_s=age,
                 halted_reason=halted,
+                checkpoint_tree_size=seen.tree_size if seen else None,
+                checkpoint_verified_ms=seen.verified_at_ms if seen else None,
+                pending_blobs=pending_blobs,
                 last_error=error if failed_state is not None else status.last_error,
             )
             snapshot = self._status

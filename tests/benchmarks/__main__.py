@@ -2,7 +2,8 @@
 
 Prints one JSON line per figure on stdout: ``{"name", "value", "unit", "baseline", "ratio"}``
 (``ratio`` = value / baseline). Baselines and targets are described on stderr. Targets are
-reported, never asserted.
+reported, never asserted. Runs the ledger benchmarks, then ``bench_pallets`` (labels and a
+5,000-asset pallet).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tests.benchmarks import bench_pallets, bench_sanitization
 from tests.benchmarks.ledger_benchmarks import Figure, Target, run
 
 
@@ -30,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         elif isinstance(item, Target):
             verdict = "met" if item.met else "MISSED"
             print(f"target {verdict}: {item.description}", file=sys.stderr)
+    # Pallets (issue 7): 1,000 labels as PDF and as ZPL, a 5,000-asset pallet built and sealed.
+    bench_pallets.main(["--dir", str(args.dir / "pallets")] if args.dir is not None else [])
+    # Sanitization (issue 5): 1,000 wipe reports in one drop; a 10,000-line certificate PDF.
+    bench_sanitization.main(
+        ["--dir", str(args.dir / "sanitization")] if args.dir is not None else []
+    )
     return 0
 
 

@@ -31,6 +31,7 @@ from app.ledger.keys import StationKey
 from app.server import admin
 from app.server.app import ENV_DATABASE_URL
 from app.server.database import create_server_engine, migrate
+from app.server.merkle_log import ENV_CHECKPOINT_KEY
 from app.storage.database import open_station_database
 from app.storage.event_store import EventStore
 from app.storage.projector import Projector
@@ -95,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
                 "warning",
             ],
             cwd=REPO,
-            env=dict(os.environ, **{ENV_DATABASE_URL: url}),
+            env=dict(
+                os.environ,
+                **{ENV_DATABASE_URL: url, ENV_CHECKPOINT_KEY: str(work / "checkpoint.key")},
+            ),
         )
         base = f"http://127.0.0.1:{port}"
         for _ in range(300):
@@ -145,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         sync.close()
         assert result.acknowledged == args.events, result
         assert store.pending_summary().count == 0
+        # Every batch's checkpoint was verified (signature + consistency) and stored.
+        assert store.last_checkpoint().tree_size == args.events
         push_rate = args.events / push_s
 
         # Baseline: raw COPY of the same rows into a same-shaped table, same cluster.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import threading
 
 import pytest
@@ -124,3 +125,53 @@ def test_serial_printer_over_a_pty():
     finally:
         os.close(main_fd)
         os.close(sub_fd)
+
+
+class RejectingPrinter:
+    """A printer that takes the connection, reads a little, then resets it (RST): what a
+    printer does when it rejects the data (buffer full, wrong language, error state)."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.recv(1024)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_a_printer_rejecting_the_data_keeps_the_job_with_the_reason():
+    printer = RejectingPrinter()
+    # 24 MB: more than the socket buffers of both ends hold, so the reset reaches the sender.
+    label = b"^XA" + b"^FO10,10^FDrejected^FS" * 1_100_000 + b"^XZ"
+    with pytest.raises(DeviceDisconnected, match="closed the connection before taking the whole"):
+        zpl.send_tcp("127.0.0.1", printer.port, label, timeout_s=5)
+    delivered: list[str] = []
+    queue = PrintQueue(retry_interval_s=30)
+    try:
+        job = queue.submit(
+            f"tcp://127.0.0.1:{printer.port}", label, "label", lambda: delivered.append("x")
+        )
+        with queue._cond:  # the first failed attempt is recorded
+            queue._cond.wait_for(lambda: queue._pending[0].status.attempts >= 1, timeout=10)
+        status = queue.jobs()[0]
+        assert status.job_id == job and status.state is JobState.RETRYING
+        assert "did not take the label" in status.error
+        assert "closed the connection before taking the whole label" in status.error
+        assert delivered == []  # no label.printed for a rejected label
+    finally:
+        queue.close()
+        printer.close()

@@ -117,3 +117,16 @@ def test_an_id_too_long_for_the_label_is_refused_never_truncated():
     assert "pallet ID" in err.value.message and long_id in err.value.message
     with pytest.raises(LabelFieldTooLong, match="destination"):
         pallet_label_layout(data(destination="Z" * 120), LabelSize.PALLET_4X6)
+
+
+@pytest.mark.parametrize("size", [LabelSize.PALLET_4X6, LabelSize.PALLET_4X3])
+def test_box_count_on_the_label_of_a_5000_piece_pallet(size, tmp_path):
+    from dataclasses import replace  # noqa: PLC0415
+
+    big = replace(data(), piece_count=5000, weight="1250.0 kg", box_count=12)
+    pdf = render_pdf([pallet_label_layout(big, size)])
+    assert "5000 PCS / 12 BOXES" in text_of(pdf, tmp_path)
+    assert decode(pdf, tmp_path) == [f"CODE-128:00{SSCC}", f"QR-Code:{SSCC}"]
+    assert b"5000 PCS / 12 BOXES" in render_zpl(pallet_label_layout(big, size))
+    one = replace(data(), box_count=1)
+    assert "42 PCS / 1 BOX " in text_of(render_pdf([pallet_label_layout(one, size)]), tmp_path)

@@ -17,6 +17,7 @@ from app.domain.pallets import (
     PalletStatus,
     PalletType,
     add_refusal,
+    derived_station_code,
     parse_weight_kg,
     transition_refusal,
 )
@@ -46,10 +47,12 @@ def test_sscc_refuses_what_does_not_fit():
         sscc18("0614141234", 10**6)
     with pytest.raises(ValueError, match="7-10 digits"):
         sscc18("12345", 1)
-    scheme = PalletIdScheme(gs1_company_prefix="0614141234")
-    assert scheme.pallet_id(999_999).startswith("00614141234999999")
-    with pytest.raises(PalletIdInvalid):
-        scheme.pallet_id(1_000_000)
+    # A 10-digit prefix leaves 6 serial-reference digits: 2 for the station, 4 for the counter.
+    scheme = PalletIdScheme(gs1_company_prefix="0614141234", station_code="7")
+    assert scheme.pallet_id(9_999) == sscc18("0614141234", 79_999)
+    assert scheme.pallet_id(9_999).startswith("00614141234079999")
+    with pytest.raises(PalletIdInvalid, match="station 07 has used all 9,999 SSCC numbers"):
+        scheme.pallet_id(10_000)
     assert PalletIdScheme().pallet_id(12) == "PAL-000012"
 
 
@@ -111,3 +114,59 @@ def test_weight_parsing():
     assert parse_weight_kg("312,5") == 312_500
     with pytest.raises(ValueError):
         parse_weight_kg("-1")
+
+
+# ---- numbering across stations (issue 7): never the same pallet ID from two stations ----
+
+
+@pytest.mark.parametrize("prefix", ["0614141", "06141412", "0614141234"])
+def test_two_stations_sharing_a_gs1_prefix_never_make_the_same_sscc(prefix):
+    # Every pair of station codes, over the start and the end of each counter range.
+    width = 16 - len(prefix) - 2
+    numbers = [*range(1, 200), *range(10**width - 200, 10**width)]
+    seen: dict[str, str] = {}
+    for code in ("0", "00", "7", "07", "70", "99"):
+        scheme = PalletIdScheme(gs1_company_prefix=prefix, station_code=code)
+        for number in numbers:
+            sscc = scheme.pallet_id(number)
+            assert is_sscc(sscc) and sscc[1 : 1 + len(prefix)] == prefix
+            owner = f"{scheme.station_code}#{number}"
+            # "0" and "00" (and "7" and "07") are the same station code written two ways.
+            assert seen.setdefault(sscc, owner) == owner, f"{sscc}: {seen[sscc]} and {owner}"
+    assert len({owner.split("#")[0] for owner in seen.values()}) == 4  # 00, 07, 70, 99
+
+
+@given(
+    a=st.integers(0, 99),
+    b=st.integers(0, 99),
+    n=st.integers(1, 9_999_999),
+    m=st.integers(1, 9_999_999),
+)
+def test_sscc_station_ranges_are_disjoint(a, b, n, m):
+    first = PalletIdScheme(gs1_company_prefix="0614141", station_code=str(a)).pallet_id(n)
+    second = PalletIdScheme(gs1_company_prefix="0614141", station_code=str(b)).pallet_id(m)
+    assert (first == second) == (a == b and n == m)
+
+
+def test_sscc_needs_a_station_code_and_codes_are_checked():
+    with pytest.raises(PalletIdInvalid, match="no pallet station code") as err:
+        PalletIdScheme(gs1_company_prefix="0614141").pallet_id(1)
+    assert "station.pallet_station_code" in err.value.message
+    for bad in ("100", "A1", "-1"):
+        with pytest.raises(PalletIdInvalid, match="station code"):
+            PalletIdScheme(gs1_company_prefix="0614141", station_code=bad)
+    with pytest.raises(PalletIdInvalid, match="upper-case letters and digits"):
+        PalletIdScheme(station_code="a-1")
+
+
+def test_internal_ids_carry_the_station_code():
+    one = PalletIdScheme(station_code="07")
+    other = PalletIdScheme(station_code="7")
+    derived = PalletIdScheme(station_code=derived_station_code(b"\x01" * 32))
+    assert one.pallet_id(1) == "PAL-07-000001"
+    assert other.pallet_id(71) == "PAL-7-000071"
+    # The dash keeps codes of different lengths apart: "7" + 071 is not "07" + 1.
+    ids = {s.pallet_id(n) for s in (one, other, derived) for n in range(1, 2000)}
+    assert len(ids) == 3 * 1999
+    codes = {derived_station_code(bytes([i]) * 32) for i in range(256)}
+    assert len(codes) == 256 and all(len(c) == 5 and c.isalnum() for c in codes)

@@ -96,3 +96,15 @@ def test_malformed_xml_names_the_line():
 def test_other_xml_is_not_a_report():
     with pytest.raises(ReportUnreadable, match="not a Blancco"):
         parse_blancco_xml(b"<root><other/></root>", "other.xml")
+
+
+def test_a_firmware_erasure_with_an_unrecognised_standard_goes_to_review():
+    data = report(
+        erasure("FW-1", "Successful", "Vendor Magic Erase", firmware_rounds=1),
+        erasure("FW-2", "Failed", "Vendor Magic Erase", firmware_rounds=1, fail="timeout"),
+        erasure("OW-1", "Successful", "Zeros, Lower Standard"),
+    )
+    fw, failed, overwrite = parse_blancco_xml(data, "r.xml").drives
+    assert "'Vendor Magic Erase'" in fw.review_reason  # never guessed as a Purge
+    assert failed.result is WipeResult.FAILED and failed.review_reason == ""
+    assert overwrite.technique is Technique.OVERWRITE and overwrite.review_reason == ""

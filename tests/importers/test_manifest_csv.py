@@ -13,11 +13,14 @@ from openpyxl import Workbook
 from app.domain.errors import UserCancelled
 from app.domain.manifests import ManifestField
 from app.importers.manifest_csv import (
+    MAX_MANIFEST_LINES,
     SNIPE_IT_PRESET,
     ColumnMapping,
+    ManifestEncodingError,
     ManifestFileError,
     ManifestMappingError,
     ManifestRowError,
+    ManifestTooLong,
     parse_manifest,
     preview,
     suggest_mapping,
@@ -204,3 +207,60 @@ def test_preview_offers_the_suggested_mapping():
     assert p.data_row_count == 2
     assert p.suggested.columns[ManifestField.WEIGHT] == "Weight (kg)"
     assert p.encoding == "utf-16"
+
+
+def test_mixed_encodings_name_the_row_instead_of_garbling_the_file():
+    # UTF-8 throughout, except row 4 pasted from a Windows-1252 sheet ("Café" as byte 0xE9).
+    data = "Serial,Make\nS-1,Müller GmbH\nS-2,Dell\n".encode() + b"S-3,Caf\xe9\nS-4,HP\n"
+    with pytest.raises(ManifestEncodingError) as refused:
+        parse_manifest(data, "mixed.csv")
+    assert refused.value.message.startswith("mixed.csv, row 4: byte 0xE9 is not UTF-8 text")
+    assert "Nothing was imported" in refused.value.message
+    # Windows-1252 alone is still read as such.
+    parsed = parse_manifest(b"Serial,Make\nS-3,Caf\xe9\n", "cp1252.csv")
+    assert parsed.encoding == "cp1252" and parsed.entries[0].make == "Café"
+
+
+@pytest.mark.parametrize(
+    ("data", "row"),
+    [
+        # Bytes Windows-1252 leaves undefined (0x81, 0x8D), in a file that is not UTF-8 either.
+        (b"Serial,Model\r\nA1,X\r\nA2,\x81\x8d\r\n", 3),
+        # UTF-16 with a lone surrogate on row 3.
+        (b"\xff\xfe" + "Serial,Model\r\nA1,X\r\nA2,".encode("utf-16-le") + b"\x00\xdc", 3),
+    ],
+)
+def test_wrong_encoding_names_the_row(data, row):
+    with pytest.raises(ManifestEncodingError, match=rf"^m\.csv, row {row}: byte 0x[0-9A-F]{{2}}"):
+        parse_manifest(data, "m.csv")
+
+
+def test_a_million_rows_are_refused_naming_the_first_row_over_the_limit():
+    rows = "".join(f"SN-{i:07d},HP\n" for i in range(1_000_000))
+    data = ("Customer pickup list\n\nSerial,Make\n" + rows).encode()  # header on row 3
+    seen: list[tuple[int, int]] = []
+    with pytest.raises(ManifestTooLong) as refused:
+        parse_manifest(data, "register.csv", progress=lambda d, t: seen.append((d, t)))
+    first_over = 3 + MAX_MANIFEST_LINES + 1
+    assert refused.value.message.startswith(
+        f"register.csv, row {first_over}: the manifest has more than {MAX_MANIFEST_LINES:,}"
+    )
+    # Reading stopped soon after the limit instead of going through the whole file.
+    assert seen and seen[-1][0] < seen[-1][1] // 2
+    # One line fewer than the limit over is fine.
+    exactly = ("Serial\n" + "".join(f"S{i}\n" for i in range(MAX_MANIFEST_LINES))).encode()
+    assert len(parse_manifest(exactly, "ok.csv").entries) == MAX_MANIFEST_LINES
+    with pytest.raises(ManifestTooLong, match=rf"row {MAX_MANIFEST_LINES + 2}:"):
+        parse_manifest(exactly + b"S-one-more\n", "one-more.csv")
+
+
+def test_an_xlsx_over_the_limit_is_refused_naming_the_row(monkeypatch):
+    from app.importers import manifest_csv  # noqa: PLC0415 - the module whose limit is lowered
+
+    # A 250,000-row workbook takes minutes to write; the rule is the same at any limit.
+    monkeypatch.setattr(manifest_csv, "MAX_MANIFEST_LINES", 5)
+    rows = [["Pickup list"], [], ["Serial", "Model"]] + [[f"S-{i}", "X"] for i in range(40)]
+    with pytest.raises(ManifestTooLong, match=r"^big\.xlsx, row 9: .* more than 5 lines"):
+        parse_manifest(xlsx_bytes(rows), "big.xlsx")
+    ok = xlsx_bytes([["Serial", "Model"]] + [[f"S-{i}", "X"] for i in range(5)])
+    assert len(parse_manifest(ok, "ok.xlsx").entries) == 5

@@ -291,3 +291,171 @@ def test_pallet_with_5000_assets(world, tmp_path):
         check=True,
     ).stdout
     assert "AS-BULK04999" in last and f"Page {pages} of {pages}" in last
+
+
+def event_types(services, like: str) -> list[str]:
+    with services.database.engine.connect() as conn:
+        return [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT type FROM events WHERE type LIKE ? ORDER BY seq", (like,)
+            )
+        ]
+
+
+def test_boxes_within_a_pallet(world, tmp_path):
+    services, service, reader, catalog = world
+    ids = [
+        grade(services, catalog, reader, serial, "RECYCLE")
+        for serial in ("MXL9876XYZ", "8CC1122334", "J8K2LM3")
+    ]
+    sign_in(services, 1)
+    pallet = service.open_pallet(PalletType.RECYCLE, "GreenCycle")
+    loose = service.add(pallet.pallet_id, "J8K2LM3")  # a loose asset beside the boxes
+    box = service.open_box(pallet.pallet_id)
+    assert box.box_id == f"{pallet.pallet_id}-B01" and box.label == "B01"
+    before = len(event_types(services, "pallet.%"))
+
+    # Scanning an asset not yet on the pallet into the box: added, then boxed (two events).
+    result = service.box_add(box.box_id, "MXL9876XYZ")
+    assert result.pallet.piece_count == 2
+    assert event_types(services, "pallet.%")[before:] == [
+        "pallet.asset_added",
+        "pallet.asset_boxed",
+    ]
+    # The loose asset goes into the box with one event.
+    service.box_add(box.box_id, loose.asset_id)
+    with pytest.raises(PalletRefused, match="already in this box"):
+        service.box_add(box.box_id, "J8K2LM3")
+    second = service.open_box(pallet.pallet_id)
+    with pytest.raises(PalletRefused, match=f"it is in box {box.box_id}; take it out there"):
+        service.box_add(second.box_id, "J8K2LM3")
+    service.box_remove("J8K2LM3", "belongs in box 2")
+    service.box_add(second.box_id, "J8K2LM3")
+    # A data-bearing asset is refused in a box exactly as on the pallet (the pallet rules).
+    with pytest.raises(PalletRefused, match="not graded"):
+        service.box_add(second.box_id, UNWIPED)
+
+    detail = service.detail(pallet.pallet_id)
+    assert [(b.label, b.status.value, b.piece_count) for b in detail.boxes] == [
+        ("B01", "open", 1),
+        ("B02", "open", 1),
+    ]
+    assert {i.asset_id: i.box_id for i in detail.items} == {
+        ids[0]: box.box_id,
+        ids[2]: second.box_id,
+    }
+    assert detail.pallet.box_count == 2 and detail.pallet.open_boxes == 2
+
+    service.close_box(box.box_id)
+    with pytest.raises(PalletRefused, match="box B01 is closed"):
+        service.box_add(box.box_id, "8CC1122334")
+    with pytest.raises(PalletRefused, match="in box B01, which is closed"):
+        service.remove(pallet.pallet_id, "MXL9876XYZ")
+    service.close(pallet.pallet_id)
+    with pytest.raises(PalletRefused, match="boxes are opened on an open pallet"):
+        service.open_box(pallet.pallet_id)
+    service.weigh(pallet.pallet_id, 40_000)
+    # Sealing with a box still open is refused, with the reason.
+    with pytest.raises(PalletRefused) as refused:
+        service.seal(pallet.pallet_id, ["S-9"])
+    assert "1 box(es) on it are still open; close every box before sealing" in refused.value.message
+    service.close_box(second.box_id)  # a box may be closed after the pallet was closed
+    sealed = service.seal(pallet.pallet_id, ["S-9"])
+    assert sealed.box_count == 2 and sealed.open_boxes == 0 and sealed.piece_count == 2
+
+    # Box counts on the label and the contents manifest.
+    label = service.label_zpl(pallet.pallet_id).decode()
+    assert "2 PCS / 2 BOXES" in label
+    path = service.save_contents_pdf(pallet.pallet_id, tmp_path / "contents.pdf")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Boxes: 2 (B01: 1, B02: 1) · none loose" in text
+    rows = {line.split()[1]: line.split() for line in text.splitlines() if "AS-" in line}
+    assert "B01" in rows[ids[0]] and "B02" in rows[ids[2]]
+
+
+def test_removing_a_boxed_asset_unboxes_it_first(world):
+    services, service, reader, catalog = world
+    grade(services, catalog, reader, "MXL9876XYZ", "RECYCLE")
+    sign_in(services, 1)
+    pallet = service.open_pallet(PalletType.RECYCLE, "GreenCycle")
+    box = service.open_box(pallet.pallet_id)
+    service.box_add(box.box_id, "MXL9876XYZ")
+    before = len(event_types(services, "pallet.%"))
+    after = service.remove(pallet.pallet_id, "MXL9876XYZ", "damaged")
+    assert after.pallet.piece_count == 0
+    assert event_types(services, "pallet.%")[before:] == [
+        "pallet.asset_unboxed",
+        "pallet.asset_removed",
+    ]
+    assert service.boxes(pallet.pallet_id)[0].piece_count == 0
+    with pytest.raises(PalletRefused, match="it is in no box"):
+        service.box_remove("MXL9876XYZ")
+
+
+def test_each_station_numbers_its_own_pallets(tmp_path):
+    """From the settings file to the pallet ID: stations sharing a GS1 prefix are told apart by
+    their configured code; without a prefix by the code derived from their own key."""
+    from app.bootstrap import pallet_id_scheme  # noqa: PLC0415
+    from app.config import load_settings  # noqa: PLC0415
+    from app.domain.ids import is_sscc  # noqa: PLC0415
+    from app.domain.pallets import PalletIdInvalid  # noqa: PLC0415
+    from app.ledger.keys import StationKey  # noqa: PLC0415
+
+    def settings(name: str, extra: str):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(f'[station]\nstation_name = "{name}"\n{extra}', encoding="utf-8")
+        return load_settings(path)
+
+    key_a, key_b = StationKey(b"\x01" * 32), StationKey(b"\x02" * 32)
+    a = pallet_id_scheme(
+        settings("a", 'gs1_company_prefix = "0614141"\npallet_station_code = "1"\n'),
+        key_a.public_key_hex,
+    )
+    b = pallet_id_scheme(
+        settings("b", 'gs1_company_prefix = "0614141"\npallet_station_code = "02"\n'),
+        key_b.public_key_hex,
+    )
+    assert a.pallet_id(1) == sscc18_of("0614141", 10_000_001)
+    assert is_sscc(b.pallet_id(1)) and a.pallet_id(1) != b.pallet_id(1)
+    assert {a.pallet_id(n) for n in range(1, 500)}.isdisjoint(b.pallet_id(n) for n in range(1, 500))
+    unset = pallet_id_scheme(
+        settings("c", 'gs1_company_prefix = "0614141"\n'), key_a.public_key_hex
+    )
+    with pytest.raises(PalletIdInvalid, match="no pallet station code"):
+        unset.pallet_id(1)
+    internal_a = pallet_id_scheme(settings("d", ""), key_a.public_key_hex)
+    internal_b = pallet_id_scheme(settings("e", ""), key_b.public_key_hex)
+    assert internal_a.pallet_id(1) != internal_b.pallet_id(1)
+    assert internal_a.pallet_id(1).startswith("PAL-") and internal_a.pallet_id(1).endswith(
+        "-000001"
+    )
+    configured = pallet_id_scheme(settings("f", 'pallet_station_code = "dock2"\n'), "00" * 32)
+    assert configured.pallet_id(3) == "PAL-DOCK2-000003"
+
+
+def sscc18_of(prefix: str, serial_reference: int) -> str:
+    from app.domain.ids import sscc18  # noqa: PLC0415
+
+    return sscc18(prefix, serial_reference)
+
+
+def test_a_destination_too_long_for_the_label_is_refused_before_printing(world, queue, printer):
+    from app.documents.pallet_label import LabelFieldTooLong, LabelSize  # noqa: PLC0415
+
+    services, service, _reader, _catalog = world
+    sign_in(services, 1)
+    destination = "Second Life Electronics Refurbishment Centre, Loading Dock 14, Building C"
+    pallet = service.open_pallet(PalletType.DESTRUCTION, destination)
+    with pytest.raises(LabelFieldTooLong) as err:
+        service.print_label(pallet.pallet_id, LabelSize.PALLET_4X3)
+    message = err.value.message
+    assert "destination" in message and destination in message  # named in full, not cut
+    assert "Nothing was printed" in message
+    assert queue.jobs() == [] and printer.received == []
+    assert event_types(services, "label.%") == []
+    with pytest.raises(LabelFieldTooLong, match="about 48 characters fit, it has 73"):
+        service.print_label(pallet.pallet_id, LabelSize.PALLET_4X6)
+    assert queue.jobs() == [] and event_types(services, "label.%") == []

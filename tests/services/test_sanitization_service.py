@@ -13,14 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from app.domain.errors import PermissionDenied, SignInFailed
+from app.domain.errors import InvalidInput, PermissionDenied, SignInFailed
 from app.domain.grading import GradingAsset
-from app.domain.sanitization import MediaKind
+from app.domain.sanitization import MediaKind, Verification
 from app.services.demo_data import DEMO_JOB_ID, seed_demo_data
 from app.services.sanitization import (
     BatchInput,
     BatchRefused,
     MediaDataBearingCheck,
+    QcSamplePending,
+    ReviewRefused,
+    SampleRefused,
     SanitizationService,
     StillDataBearing,
 )
@@ -222,3 +225,209 @@ def test_sample_is_at_least_five_percent(registered, tmp_path):
     import_log(registered, tmp_path)
     sample = registered.propose_sample(DEMO_JOB_ID)
     assert [m.serial for m in sample] == ["DRV-HP-1"]
+
+
+# ---- R2v3 QC sampling, review resolution, oversize files (issue 5 follow-ups) ----
+
+
+def wipe_log(version: str, rows: list[tuple[str, str, str]]) -> str:
+    """An nwipe log with one Erased row per (device, model, serial), written from the
+    documented templates (docs/report-formats.md §2.4-2.5), not a real run."""
+    found = "".join(
+        f"[2026/11/20 10:15:00]  notice: Found /dev/{dev},  ATA, {model}, 500 GB, S/N={serial}\n"
+        for dev, model, serial in rows
+    )
+    table = "".join(
+        f"{dev:>10} | Erased | 120 MB/s | 01:05:04 | {model[:17]}/{serial}\n"
+        for dev, model, serial in rows
+    )
+    return (
+        f"{found}[2026/11/20 10:15:00]  notice:   banner   = nwipe {version}\n"
+        "\n********************************* Drive Status *********************************\n"
+        "!   Device | Status | Thru-put | HH:MM:SS | Model/Serial Number\n"
+        "--------------------------------------------------------------------------------\n"
+        f"{table}"
+        "--------------------------------------------------------------------------------\n"
+        "[2026/11/20 11:22:11] Total Throughput 240 MB/s, Fill With Zeros, 1R+B+VL\n"
+        "********************************************************************************\n\n"
+        "[2026/11/20 11:22:11]    info: Nwipe successfully completed. See summary table for "
+        "details.\n"
+    )
+
+
+@pytest.fixture
+def three_wiped(registered, tmp_path):
+    """HP-1 and LEN-1 wiped with nwipe 0.42, DT-1 (the desktop's drive) with nwipe 0.41."""
+    registered.register_medium("MXL9876XYZ", "DRV-DT-1", kind=MediaKind.HDD, model="WDC")
+    rows = [("sda", "SAMSUNG MZ7LH256", "DRV-HP-1"), ("sdb", "ST500LM030", "DRV-LEN-1")]
+    import_log(registered, tmp_path, wipe_log("0.42", rows), name="a.txt")
+    import_log(registered, tmp_path, wipe_log("0.41", [("sdc", "WDC", "DRV-DT-1")]), "b.txt")
+    assert {m.serial: m.outcome for m in registered.media()} == {
+        "DRV-HP-1": "CLEAR",
+        "DRV-LEN-1": "CLEAR",
+        "DRV-DT-1": "CLEAR",
+    }
+    return registered
+
+
+def sign_in_as(services, badge: tuple[str, str]) -> None:
+    services.operators.sign_out()
+    services.operators.sign_in_with_badge(*badge)
+
+
+def test_sample_records_verification_and_a_failure_reopens_the_batch(
+    three_wiped, services, tmp_path
+):
+    service = three_wiped
+    drawn = service.draw_sample(DEMO_JOB_ID, percent=100)
+    assert [d.drive_serial for d in drawn] == ["DRV-DT-1", "DRV-HP-1", "DRV-LEN-1"]
+    assert {d.status for d in drawn} == {"pending"} and drawn[0].sample_status == "pending"
+    with pytest.raises(SampleRefused, match="still pending: verify drive DRV-DT-1"):
+        service.draw_sample(DEMO_JOB_ID)
+    sample_id = drawn[0].sample_id
+    # The technician recorded the wipes: they may not verify them.
+    with pytest.raises(SampleRefused, match="verification must be done by someone else"):
+        service.record_sample_result(
+            sample_id, "DRV-HP-1", passed=True, method=Verification.FULL_READBACK
+        )
+    sign_in_as(services, SUPERVISOR)
+    with pytest.raises(SampleRefused, match="does not re-check the media"):
+        service.record_sample_result(
+            sample_id, "DRV-HP-1", passed=True, method=Verification.TOOL_COMPLETION_STATUS
+        )
+    with pytest.raises(SampleRefused, match="say what was found"):
+        service.record_sample_result(
+            sample_id, "DRV-HP-1", passed=False, method=Verification.SAMPLED_READBACK
+        )
+    # Pending sample: the certificate names the drive that waits.
+    with pytest.raises(QcSamplePending) as caught:
+        service.issue_certificate(DEMO_JOB_ID, tmp_path / "certs")
+    assert "drive DRV-DT-1" in caught.value.message and sample_id in caught.value.message
+
+    service.record_sample_result(
+        sample_id, "DRV-DT-1", passed=True, method=Verification.FULL_READBACK, recovery_tool="PR"
+    )
+    failed = service.record_sample_result(
+        sample_id,
+        "DRV-HP-1",
+        passed=False,
+        method=Verification.SAMPLED_READBACK,
+        recovery_tool="PhotoRec 7.2",
+        notes="recovered 14 JPEG files",
+    )
+    # The batch: drives of the job wiped with the same tool build (nwipe 0.42), not DT-1.
+    assert (failed.status, failed.reopened_count, failed.sample_status) == ("FAILED", 2, "failed")
+    media = {m.serial: m for m in service.media()}
+    assert (media["DRV-HP-1"].outcome, media["DRV-LEN-1"].outcome) == ("", "")
+    assert media["DRV-DT-1"].outcome == "CLEAR"
+    assert "QC sample" in media["DRV-LEN-1"].voided_reason
+    repo = SanitizationRepository(services.database.engine)
+    lenovo = repo.find_asset("PF3XK9QZ")
+    with pytest.raises(StillDataBearing) as gate:
+        service.require_sanitized(lenovo.asset_id, action="go on a resale pallet")
+    assert gate.value.message == (
+        f"Asset {lenovo.asset_id} still carries data: drive DRV-LEN-1 (HDD ST500) no longer "
+        f"counts as sanitized: QC sample {sample_id} failed on drive DRV-HP-1 (batch: drives of "
+        f"job {DEMO_JOB_ID} wiped with nwipe 0.42); re-wipe or destroy it, so it cannot go on a "
+        "resale pallet."
+    )
+    service.record_sample_result(
+        sample_id, "DRV-LEN-1", passed=True, method=Verification.FULL_READBACK
+    )
+    with pytest.raises(StillDataBearing, match=r"drive DRV-HP-1 .* QC sample"):
+        service.issue_certificate(DEMO_JOB_ID, tmp_path / "certs")
+    # Re-wipe HP-1, destroy LEN-1: the job can be certified, the QC failure is an exception.
+    sign_in_as(services, TECH)
+    import_log(service, tmp_path, wipe_log("0.42", [("sda", "SAMSUNG", "DRV-HP-1")]), "c.txt")
+    service.record_destruction(
+        BatchInput("SHRED-01", "H-4", ["DRV-LEN-1"], 1, SUPERVISOR[0], SUPERVISOR[1], 640)
+    )
+    assert all(m.outcome for m in service.media())
+    sign_in_as(services, SUPERVISOR)
+    issued = service.issue_certificate(DEMO_JOB_ID, tmp_path / "certs")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(issued.pdf_path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert f"QC sample {sample_id}: drive DRV-HP-1 failed independent verification" in text
+
+
+def test_sample_results_survive_a_projection_rebuild(three_wiped, services):
+    service = three_wiped
+    drawn = service.draw_sample(DEMO_JOB_ID, percent=100)
+    sign_in_as(services, SUPERVISOR)
+    service.record_sample_result(
+        drawn[0].sample_id,
+        "DRV-LEN-1",
+        passed=False,
+        method=Verification.SECONDARY_TOOL,
+        notes="readable partition table",
+    )
+    before = (service.media(), service.sample_drives(DEMO_JOB_ID))
+    services.events.rebuild_projections()
+    assert (service.media(), service.sample_drives(DEMO_JOB_ID)) == before
+
+
+def test_review_items_are_assigned_by_scan_or_pick_or_dismissed(registered, services, tmp_path):
+    service = registered
+    import_log(service, tmp_path)  # two review items: DRV-NOBODY and an anonymised flash drive
+    items = {r.drive_serial: r for r in service.reviews()}
+    nobody, anonymous = items["DRV-NOBODY"], items["XXXXXXXXXXXXXXX"]
+    with pytest.raises(ReviewRefused, match="DRV-NOBODY is not registered"):
+        service.assign_review(nobody.review_id, "DRV-NOBODY")
+    service.register_medium("MXL9876XYZ", "DRV-NOBODY", kind=MediaKind.HDD, model="ST500")
+    record = service.assign_review(nobody.review_id, "drv-nobody", note="label was on the caddy")
+    digest = hashlib.sha256(LOG.encode()).hexdigest()
+    assert (record.drive_serial, record.outcome, record.evidence_sha256) == (
+        "DRV-NOBODY",
+        "CLEAR",
+        digest,
+    )
+    assert record.evidence_name == "run.txt" and record.tool_method_label == "DoD 5220.22-M"
+    with pytest.raises(ReviewRefused, match="already assigned"):
+        service.assign_review(nobody.review_id, "DRV-NOBODY")
+    # The anonymised serial: picked from the list of drives by media ID.
+    flash = service.register_medium("5CG1234ABD", "USB-FLASH-7", kind=MediaKind.FLASH)
+    picked = service.assign_review(anonymous.review_id, flash.media_id, matched_by="pick")
+    assert picked.drive_serial == "USB-FLASH-7" and picked.evidence_sha256 == digest
+    assert service.reviews() == []
+    # Dismissal needs a reason, and nothing is written without one.
+    import_log(service, tmp_path, LOG.replace("DRV-NOBODY", "DRV-GHOST"), name="second.txt")
+    ghost = next(r for r in service.reviews() if r.drive_serial == "DRV-GHOST")
+    count = services.ledger.count()
+    with pytest.raises(InvalidInput, match="Reason"):
+        service.dismiss_review(ghost.review_id, " ")
+    assert services.ledger.count() == count
+    service.dismiss_review(ghost.review_id, "test rig drive, not a customer's")
+    assert ghost.review_id not in {r.review_id for r in service.reviews()}
+
+
+def test_an_oversize_file_is_refused_by_size_before_reading(registered, services, tmp_path):
+    big = tmp_path / "huge_nwipe.log"
+    with big.open("wb") as handle:  # sparse: 200 MB apparent, nothing written
+        handle.truncate(200 * 1024 * 1024)
+    count = services.ledger.count()
+    result = registered.read_files([big])
+    assert result.files == ()
+    assert result.errors == (
+        "huge_nwipe.log: the file is 200 MB; a wipe report or smartctl output is at most "
+        "20 MB, so it was not read.",
+    )
+    summary = registered.record_import(result)
+    assert (summary.recorded, summary.reviews) == (0, 0)
+    assert services.ledger.count() == count
+
+
+def test_an_undocumented_wipe_method_goes_to_review_not_to_the_drive(registered, tmp_path):
+    # Constructed from the documented log format, with a method nwipe does not document.
+    rows = [("sda", "SAMSUNG MZ7LH256", "DRV-HP-1")]
+    text = wipe_log("0.43", rows).replace("Fill With Zeros", "Quantum Shred 9000")
+    summary = import_log(registered, tmp_path, text, name="new-method.txt")
+    assert (summary.recorded, summary.reviews) == (0, 1)
+    (item,) = registered.reviews()
+    assert item.reason.startswith("wipe method 'Quantum Shred 9000' is not a documented")
+    assert next(m for m in registered.media() if m.serial == "DRV-HP-1").outcome == ""
+    with pytest.raises(ReviewRefused, match="cannot count for a drive: dismiss it"):
+        registered.assign_review(item.review_id, "DRV-HP-1")

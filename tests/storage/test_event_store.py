@@ -357,11 +357,15 @@ def test_rebuild_equals_incremental_projections(station_db, store, dump):
         "rubrics",
         "pallets",
         "pallet_contents",
+        "pallet_boxes",
         "media",
         "sanitization_records",
         "sanitization_reviews",
         "destruction_batches",
         "certificates",
+        "qc_samples",
+        "qc_sample_drives",
+        "review_resolutions",
     ):
         assert incremental[name], f"{name} is empty: the comparison would prove nothing"
     # Spot-check that the incremental state is what the events say.
@@ -606,7 +610,41 @@ def pallet_drafts(operator_id: str) -> list[EventDraft]:
             container_ids=["PAL-000001"],
             location="in transit to D1",
         ),
+        # Boxes within the open SSCC pallet (migration 0009), runs of one type included.
+        ev("pallet.box_opened", pallet_id=SSCC_PALLET, box_id=f"{SSCC_PALLET}-B01", number=1),
+        ev("pallet.box_opened", pallet_id=SSCC_PALLET, box_id=f"{SSCC_PALLET}-B02", number=2),
+        ev("pallet.asset_added", pallet_id=SSCC_PALLET, asset_id="AS-EXTRA-2"),
+        ev(
+            "pallet.asset_boxed",
+            pallet_id=SSCC_PALLET,
+            box_id=f"{SSCC_PALLET}-B01",
+            asset_id="AS-GX-1",
+        ),
+        ev(
+            "pallet.asset_boxed",
+            pallet_id=SSCC_PALLET,
+            box_id=f"{SSCC_PALLET}-B02",
+            asset_id="AS-EXTRA-2",
+        ),
+        ev(
+            "pallet.asset_unboxed",
+            pallet_id=SSCC_PALLET,
+            box_id=f"{SSCC_PALLET}-B02",
+            asset_id="AS-EXTRA-2",
+            reason="wrong box",
+        ),
+        ev(
+            "pallet.asset_boxed",
+            pallet_id=SSCC_PALLET,
+            box_id=f"{SSCC_PALLET}-B01",
+            asset_id="AS-EXTRA-2",
+        ),
+        ev("pallet.box_closed", pallet_id=SSCC_PALLET, box_id=f"{SSCC_PALLET}-B01", piece_count=2),
+        ev("pallet.box_closed", pallet_id=SSCC_PALLET, box_id=f"{SSCC_PALLET}-B02", piece_count=0),
     ]
+
+
+SSCC_PALLET = "106141410000000025"
 
 
 def test_pallet_projection_reflects_the_events(station_db, store):
@@ -619,15 +657,23 @@ def test_pallet_projection_reflects_the_events(station_db, store):
             )
         ).all()
         contents = conn.execute(
-            text("SELECT pallet_id, asset_id FROM pallet_contents ORDER BY asset_id")
+            text("SELECT pallet_id, asset_id, box_id FROM pallet_contents ORDER BY asset_id")
+        ).all()
+        boxes = conn.execute(
+            text("SELECT box_id, status, piece_count FROM pallet_boxes ORDER BY number")
         ).all()
     assert [tuple(r) for r in rows] == [
         ("PAL-000001", "shipped", 1, 11_900, '["S-2", "S-3"]', 2),
-        ("106141410000000025", "open", 1, 0, "[]", 0),
+        ("106141410000000025", "open", 2, 0, "[]", 0),
     ]
     assert [tuple(r) for r in contents] == [
-        ("PAL-000001", "AS-EXTRA-1"),
-        ("106141410000000025", "AS-GX-1"),
+        ("PAL-000001", "AS-EXTRA-1", ""),
+        ("106141410000000025", "AS-EXTRA-2", "106141410000000025-B01"),
+        ("106141410000000025", "AS-GX-1", "106141410000000025-B01"),
+    ]
+    assert [tuple(r) for r in boxes] == [
+        ("106141410000000025-B01", "closed", 2),
+        ("106141410000000025-B02", "closed", 0),
     ]
 
 
@@ -705,6 +751,84 @@ def sanitization_drafts(operator_id: str) -> list[EventDraft]:
             pdf_sha256="f" * 64,
             reprint_of="CERT-1",
         ),
+        # R2v3 QC (migration 0008): a sample of two drives; MD-3 fails and re-opens its batch
+        # (MD-2 and MD-3); MD-2 is re-wiped afterwards, MD-3 stays voided.
+        ev("media.registered", media_id="md-3", asset_id="AS-EXTRA-1", kind="HDD", serial="MD-3"),
+        record("sr-6", "md-3", "CLEAR", "PASSED"),
+        ev(
+            "sanitization.sample_drawn",
+            sample_id="qs-1",
+            job_id="JOB-1",
+            percent=5,
+            population=2,
+            selection_method="uniform random draw",
+            drives=[
+                {
+                    "media_id": media_id,
+                    "drive_serial": media_id.upper(),
+                    "asset_id": "AS-EXTRA-1",
+                    "record_id": record_id,
+                    "wiped_by": "op-3",
+                    "tool": "nwipe",
+                    "tool_version": "0.42",
+                }
+                for media_id, record_id in (("md-2", "sr-2"), ("md-3", "sr-6"))
+            ],
+        ),
+        ev(
+            "sanitization.sample_verified",
+            sample_id="qs-1",
+            job_id="JOB-1",
+            media_id="md-2",
+            drive_serial="MD-2",
+            verifier_operator_id="op-2",
+            verifier_name="Sam",
+            method="full_readback",
+            result="PASSED",
+        ),
+        ev(
+            "sanitization.sample_verified",
+            sample_id="qs-1",
+            job_id="JOB-1",
+            media_id="md-3",
+            drive_serial="MD-3",
+            verifier_operator_id="op-2",
+            verifier_name="Sam",
+            method="sampled_readback",
+            recovery_tool="PhotoRec",
+            result="FAILED",
+            notes="files recovered",
+            batch_rule="batch: drives of job JOB-1 wiped with nwipe 0.42",
+            reopened_media_ids=["md-2", "md-3"],
+            reopened_serials=["MD-2", "MD-3"],
+        ),
+        record("sr-7", "md-2", "CLEAR", "PASSED"),
+        ev(
+            "sanitization.review_raised",
+            review_id="rv-2",
+            file_name="multi.txt",
+            evidence_sha256="e" * 64,
+            drive_serial="XXXXXXXXXXXXXXX",
+            reason="anonymised",
+            drive_index=3,
+        ),
+        ev(
+            "sanitization.review_resolved",
+            review_id="rv-1",
+            action="dismissed",
+            evidence_sha256="e" * 64,
+            reason="test rig",
+        ),
+        ev(
+            "sanitization.review_resolved",
+            review_id="rv-2",
+            action="assigned",
+            evidence_sha256="e" * 64,
+            media_id="md-2",
+            drive_serial="MD-2",
+            record_id="sr-7",
+            matched_by="pick",
+        ),
     ]
 
 
@@ -721,5 +845,34 @@ def test_media_keep_their_best_outcome(station_db, store):
     assert [tuple(r) for r in rows] == [
         ("MD-1", "DESTROY", "PASSED", 0),
         ("MD-2", "CLEAR", "PASSED", 0),
+        ("MD-3", "", "PASSED", 0),
     ]
     assert reprints == 1
+
+
+def test_a_failed_qc_sample_voids_its_batch_until_a_new_record(station_db, store):
+    populate(station_db, store)
+    with station_db.engine.connect() as conn:
+        voided = {
+            serial: reason
+            for serial, reason in conn.execute(
+                text("SELECT serial, voided_reason FROM media WHERE serial LIKE 'MD-%'")
+            )
+        }
+        sample = conn.execute(text("SELECT status FROM qc_samples")).scalar_one()
+        drives = conn.execute(
+            text("SELECT media_id, status, reopened_count FROM qc_sample_drives ORDER BY position")
+        ).all()
+        open_reviews = conn.execute(
+            text(
+                "SELECT count(*) FROM sanitization_reviews v WHERE NOT EXISTS "
+                "(SELECT 1 FROM review_resolutions x WHERE x.review_id = v.review_id)"
+            )
+        ).scalar_one()
+    assert voided["MD-2"] == ""  # re-wiped after the failure
+    assert voided["MD-3"] == (
+        "QC sample qs-1 failed on drive MD-3 (batch: drives of job JOB-1 wiped with nwipe 0.42)"
+    )
+    assert sample == "failed"
+    assert [tuple(d) for d in drives] == [("md-2", "PASSED", 0), ("md-3", "FAILED", 2)]
+    assert open_reviews == 0

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select, text
 
 from app.domain.events import CustodyTransferred
 from app.ledger.chain import EventDraft, Sealer
+from app.ledger.checkpoint import CheckpointSigner
 from app.ledger.hlc import HybridLogicalClock
 from app.ledger.keys import StationKey
 from app.ledger.verify import LedgerRow, verify_rows
@@ -35,6 +36,8 @@ from tests.pg_cluster import PgCluster
 ADMIN_TOKEN = "test-admin-token"
 SERVER_URL = "http://itad-server.test"
 FACILITY = "fac-01"
+#: The test server's checkpoint key (fixed, so every server process of a test shares it).
+CHECKPOINT_SIGNER = CheckpointSigner("itad.test/log", bytes([7]) * 32)
 
 _template: dict[int, str] = {}
 
@@ -144,7 +147,7 @@ class Server:
 
 def start_server(database_url: str) -> Server:
     engine = create_server_engine(database_url, pool_size=4)
-    app = create_app(engine, admin_token=ADMIN_TOKEN)
+    app = create_app(engine, admin_token=ADMIN_TOKEN, checkpoint_signer=CHECKPOINT_SIGNER)
     client = TestClient(app, base_url=SERVER_URL)
     client.__enter__()
     return Server(engine, app, client)

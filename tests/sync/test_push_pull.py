@@ -67,10 +67,20 @@ def test_server_losing_events_asks_for_them_again(make_station, server):
     head = server.events()[-1]
     server.sql(f"UPDATE station_heads SET last_seq = 3, head_hash = '{head.hash}'")
     server.sql("UPDATE counters SET value = 3 WHERE name = 'server_seq'")
+    # A restore rolls the Merkle tree and the checkpoints back with the events.
+    for table in ("merkle_nodes", "checkpoints"):
+        server.sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_refuse_change")
+    server.sql("DELETE FROM merkle_nodes WHERE (idx + 1) * (1::bigint << level) > 3")
+    server.sql("DELETE FROM checkpoints WHERE tree_size > 3")
+    for table in ("merkle_nodes", "checkpoints"):
+        server.sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_refuse_change")
     station.record(2)
     result = station.engine.run_once()
     assert result.acknowledged >= 4
     check_server_matches(server, [station])
+    # The resent events rebuilt the same history: the station's checkpoint of 5 is a prefix.
+    assert not result.halted
+    assert station.store.last_checkpoint().tree_size == 7
 
 
 def test_not_enrolled_station_does_not_sync(make_station):

@@ -19,11 +19,21 @@ class PalletColumn(enum.IntEnum):
     DESTINATION = 2
     STATUS = 3
     PIECES = 4
-    WEIGHT = 5
-    SEALS = 6
+    BOXES = 5
+    WEIGHT = 6
+    SEALS = 7
 
 
-_PALLET_HEADERS = ("Pallet ID", "Type", "Destination", "Status", "Pieces", "Weight", "Seals")
+_PALLET_HEADERS = (
+    "Pallet ID",
+    "Type",
+    "Destination",
+    "Status",
+    "Pieces",
+    "Boxes",
+    "Weight",
+    "Seals",
+)
 
 
 class ContentsColumn(enum.IntEnum):
@@ -32,9 +42,10 @@ class ContentsColumn(enum.IntEnum):
     TYPE = 2
     MODEL = 3
     DISPOSITION = 4
+    BOX = 5
 
 
-_CONTENTS_HEADERS = ("Asset ID", "Serial", "Type", "Make / model", "Disposition")
+_CONTENTS_HEADERS = ("Asset ID", "Serial", "Type", "Make / model", "Disposition", "Box")
 
 
 class _RowsModel(QAbstractTableModel):
@@ -93,6 +104,7 @@ class PalletTableModel(_RowsModel):
                     p.destination,
                     p.status.value,
                     str(p.piece_count),
+                    _boxes_cell(p),
                     format_weight_kg(p.weight_g) if p.weight_g else "",
                     ", ".join(p.seal_numbers),
                 )
@@ -119,7 +131,18 @@ class PalletContentsModel(_RowsModel):
                     i.device_type,
                     f"{i.make} {i.model}".strip(),
                     i.disposition or "not graded",
+                    i.box_id.rpartition("-")[2] if i.box_id else "",
                 )
                 for i in items
             ]
         )
+
+
+def _boxes_cell(pallet: Pallet) -> str:
+    if not pallet.box_count and not pallet.open_boxes:
+        return ""
+    return (
+        f"{pallet.box_count} ({pallet.open_boxes} open)"
+        if pallet.open_boxes
+        else str(pallet.box_count)
+    )

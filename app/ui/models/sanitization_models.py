@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from app.domain.sanitization import Medium, ReviewItem, SanitizationRow
+from app.domain.sanitization import Medium, ReviewItem, SampleDriveRow, SanitizationRow
 
 Index = QModelIndex | QPersistentModelIndex
 Row = TypeVar("Row")
@@ -36,6 +36,9 @@ class _RowsModel(QAbstractTableModel, Generic[Row]):
 
     def row_at(self, row: int) -> Row:
         return self._rows[row]
+
+    def rows(self) -> list[Row]:
+        return list(self._rows)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -154,6 +157,8 @@ class MediaModel(_RowsModel[Medium]):
             return "" if row.power_on_hours is None else str(row.power_on_hours)
         if row.outcome:
             return f"sanitized: {row.outcome}"
+        if row.voided_reason:
+            return f"re-opened: {row.voided_reason}"
         if row.route_to_destruction:
             return "failed: route to destruction"
         return "data-bearing"
@@ -161,7 +166,7 @@ class MediaModel(_RowsModel[Medium]):
     def _colour(self, row: Medium) -> QColor | None:
         if row.outcome:
             return _PASS
-        return _FAIL if row.route_to_destruction else None
+        return _FAIL if row.route_to_destruction or row.voided_reason else None
 
 
 class ReviewColumn(enum.IntEnum):
@@ -179,3 +184,57 @@ class ReviewModel(_RowsModel[ReviewItem]):
         return (row.file_name, row.drive_serial or "(none)", row.model, row.result, row.reason)[
             ReviewColumn(column)
         ]
+
+
+class SampleColumn(enum.IntEnum):
+    SAMPLE = 0
+    JOB = 1
+    SERIAL = 2
+    ASSET = 3
+    TOOL = 4
+    WIPED_BY = 5
+    STATUS = 6
+    VERIFIER = 7
+    METHOD = 8
+    NOTES = 9
+
+
+class SampleModel(_RowsModel[SampleDriveRow]):
+    """R2v3 QC sample drives: pending (white), passed (green), failed (red)."""
+
+    headers = (
+        "Sample",
+        "Job",
+        "Drive serial",
+        "Host asset",
+        "Wiped with",
+        "Wipe recorded by",
+        "Verification",
+        "Verifier",
+        "Method",
+        "Notes",
+    )
+
+    def _cell(self, row: SampleDriveRow, column: int) -> str:
+        col = SampleColumn(column)
+        if col is SampleColumn.STATUS:
+            if row.status == "FAILED":
+                return f"FAILED: batch re-opened ({row.reopened_count} drives)"
+            return row.status
+        if col is SampleColumn.METHOD:
+            return " / ".join(p for p in (row.method, row.recovery_tool) if p)
+        return (
+            row.sample_id,
+            row.job_id,
+            row.drive_serial,
+            row.asset_id,
+            row.tool,
+            row.wiped_by_name or row.wiped_by,
+            "",
+            row.verifier,
+            "",
+            row.notes,
+        )[col]
+
+    def _colour(self, row: SampleDriveRow) -> QColor | None:
+        return {"PASSED": _PASS, "FAILED": _FAIL}.get(row.status)

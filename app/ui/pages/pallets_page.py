@@ -1,5 +1,6 @@
 """The Pallets page: the pallet list; a pallet's contents; scan to add (refusals shown big, with
-the reason); close, weigh, seal, unseal, ship; label preview (drawn locally), print, save PDF.
+the reason); close, weigh, seal, unseal, ship; label preview (drawn locally); print the label or
+the contents manifest to the Zebra printer (ZPL), an OS printer (PDF) or a PDF file.
 
 GUI thread only. Every service call goes through the task runner; the preview is rendered on
 the I/O pool.
@@ -34,6 +35,7 @@ from PySide6.QtWidgets import (
 from app.domain.custody import IdentityCheck
 from app.domain.errors import InvalidInput, UserFacingError
 from app.domain.pallets import Pallet, PalletStatus, PalletType, parse_weight_kg
+from app.domain.printing import PrintFormat, PrintTarget
 from app.services.palletizing import (
     LabelSize,
     OutboundHandoff,
@@ -50,6 +52,8 @@ _REFUSAL_STYLE = (
     "QLabel { background: #b3261e; color: white; font-size: 20px; font-weight: bold; "
     "padding: 10px; border-radius: 6px; }"
 )
+#: The "print to" choice that saves a PDF file instead of printing.
+_SAVE_TO_FILE = "file:"
 _OK_STYLE = (
     "QLabel { background: #1e6b34; color: white; font-size: 16px; font-weight: bold; "
     "padding: 8px; border-radius: 6px; }"
@@ -188,6 +192,7 @@ class PalletsPage(QWidget):
             ("seal", "Seal…", self._on_seal_clicked),
             ("unseal", "Unseal…", self._on_unseal_clicked),
             ("ship", "Ship…", self._on_ship_clicked),
+            ("open_box", "Open box", self._on_open_box_clicked),
         )
         # Two rows of four: the page must fit a 1024 px wide window beside the navigation.
         action_row = QGridLayout()
@@ -197,6 +202,21 @@ class PalletsPage(QWidget):
             self.buttons[key] = button
             action_row.addWidget(button, n // 4, n % 4)
 
+        # Boxes/totes (optional): scans go into the chosen open box, or loose on the pallet.
+        self.box_combo = QComboBox()
+        self.box_combo.addItem("Pallet (loose)", "")
+        self.box_combo.currentIndexChanged.connect(self._on_box_combo_changed)
+        self._select_box = ""
+        self.close_box_button = QPushButton("Close box")
+        self.close_box_button.clicked.connect(self._on_close_box_clicked)
+        self.unbox_button = QPushButton("Take out of box")
+        self.unbox_button.clicked.connect(self._on_unbox_clicked)
+        box_row = QHBoxLayout()
+        box_row.addWidget(QLabel("Scan into"))
+        box_row.addWidget(self.box_combo, 1)
+        box_row.addWidget(self.close_box_button)
+        box_row.addWidget(self.unbox_button)
+
         self.size_combo = QComboBox()
         self.size_combo.addItem("4 x 6 in", LabelSize.PALLET_4X6.value)
         self.size_combo.addItem("4 x 3 in", LabelSize.PALLET_4X3.value)
@@ -205,12 +225,17 @@ class PalletsPage(QWidget):
         self.preview_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview_label.setMinimumSize(200, 240)
         self.preview_label.setStyleSheet("background: white; border: 1px solid #999;")
+        # Where to print: the Zebra printer (ZPL), the OS printers (PDF), or a PDF file. The
+        # printer list is asked for off the GUI thread (the print system may be slow).
+        self.target_combo = QComboBox()
+        self.target_combo.addItem("PDF file…", _SAVE_TO_FILE)
+        self.target_combo.currentIndexChanged.connect(self._on_target_combo_changed)
+        self._targets: dict[str, PrintTarget] = {}
+        self._targets_requested = False
         self.print_button = QPushButton("Print label")
         self.print_button.clicked.connect(self._on_print_clicked)
-        self.save_label_button = QPushButton("Save label PDF…")
-        self.save_label_button.clicked.connect(self._on_save_label_clicked)
-        self.save_contents_button = QPushButton("Contents PDF…")
-        self.save_contents_button.clicked.connect(self._on_save_contents_clicked)
+        self.contents_button = QPushButton("Print contents")
+        self.contents_button.clicked.connect(self._on_contents_clicked)
         self.retry_button = QPushButton("Retry printing")
         self.retry_button.clicked.connect(self._on_retry_clicked)
         self.print_status = QLabel("")
@@ -219,17 +244,19 @@ class PalletsPage(QWidget):
         label_box.addWidget(QLabel("Label"), 0, 0)
         label_box.addWidget(self.size_combo, 0, 1)
         label_box.addWidget(self.preview_label, 1, 0, 1, 2)
-        label_box.addWidget(self.print_button, 2, 0)
-        label_box.addWidget(self.save_label_button, 2, 1)
-        label_box.addWidget(self.save_contents_button, 3, 0)
-        label_box.addWidget(self.retry_button, 3, 1)
-        label_box.addWidget(self.print_status, 4, 0, 1, 2)
+        label_box.addWidget(QLabel("Print to"), 2, 0)
+        label_box.addWidget(self.target_combo, 2, 1)
+        label_box.addWidget(self.print_button, 3, 0)
+        label_box.addWidget(self.contents_button, 3, 1)
+        label_box.addWidget(self.retry_button, 4, 0, 1, 2)
+        label_box.addWidget(self.print_status, 5, 0, 1, 2)
 
         detail = QVBoxLayout()
         detail.addWidget(self.header_label)
         detail.addWidget(self.scan_edit)
         detail.addWidget(self.feedback_label)
         detail.addLayout(action_row)
+        detail.addLayout(box_row)
         detail.addWidget(self.contents_view, 1)
 
         lower = QHBoxLayout()
@@ -252,10 +279,21 @@ class PalletsPage(QWidget):
 
     def refresh(self, select: str = "") -> None:
         keep = select or (self._current.pallet_id if self._current else "")
+        if not self._targets_requested:
+            self._targets_requested = True
+            self.refresh_print_targets()
         self._runner.run(
             self._service.pallets,
             lambda pallets: self._on_pallets_loaded(pallets, keep),
             lambda exc: show_error(self, exc, doing="loading pallets"),
+        )
+
+    def refresh_print_targets(self) -> None:
+        """Ask (off the GUI thread) where labels can be printed; fills the "Print to" list."""
+        self._runner.run(
+            self._service.print_targets,
+            self._on_print_targets_loaded,
+            lambda exc: show_error(self, exc, doing="listing the printers"),
         )
 
     def focus_scan(self) -> None:
@@ -275,6 +313,14 @@ class PalletsPage(QWidget):
             self._show_refusal("Select a pallet first, then scan assets onto it.")
             return
         pallet_id = self._current.pallet_id
+        box_id = str(self.box_combo.currentData() or "")
+        if box_id:
+            self._runner.run(
+                lambda: self._service.box_add(box_id, value),
+                lambda result: self._on_added(result.asset_id, box_id),
+                self._on_scan_failed,
+            )
+            return
         self._runner.run(
             lambda: self._service.add(pallet_id, value),
             lambda result: self._on_added(result.asset_id),
@@ -311,18 +357,34 @@ class PalletsPage(QWidget):
         seals = ", ".join(pallet.seal_numbers) or "none"
         hazard = "  ⚠ lithium batteries" if pallet.lithium_count else ""
         weight = f"{pallet.weight_g / 1000:.1f} kg" if pallet.weight_g else "not weighed"
+        boxes = ""
+        if detail.boxes:
+            boxes = f" in {pallet.box_count} box(es)" + (
+                f", {pallet.open_boxes} open" if pallet.open_boxes else ""
+            )
         self.header_label.setText(
             f"<b>{pallet.pallet_id}</b> — {pallet.pallet_type.title} pallet to "
             f"{pallet.destination}<br>{pallet.status.value.upper()} · {pallet.piece_count} "
-            f"pieces · {weight} · seals {seals}{hazard}"
+            f"pieces{boxes} · {weight} · seals {seals}{hazard}"
         )
+        keep = self._select_box or str(self.box_combo.currentData() or "")
+        self._select_box = ""
+        self.box_combo.blockSignals(True)
+        self.box_combo.clear()
+        self.box_combo.addItem("Pallet (loose)", "")
+        for box in detail.boxes:
+            if box.status.value == "open":
+                self.box_combo.addItem(f"Box {box.label} ({box.piece_count} pcs)", box.box_id)
+        self.box_combo.setCurrentIndex(max(self.box_combo.findData(keep), 0))
+        self.box_combo.blockSignals(False)
         self._update_buttons()
         self._render_preview()
 
-    def _on_added(self, asset_id: str) -> None:
+    def _on_added(self, asset_id: str, box_id: str = "") -> None:
         self.scan_edit.clear()
         self.feedback_label.setStyleSheet(_OK_STYLE)
-        self.feedback_label.setText(f"✔ {asset_id} added")
+        where = f" into box {box_id.rpartition('-')[2]}" if box_id else ""
+        self.feedback_label.setText(f"✔ {asset_id} added{where}")
         self.feedback_label.show()
         if self._current is not None:
             self.refresh(self._current.pallet_id)
@@ -369,6 +431,51 @@ class PalletsPage(QWidget):
             lambda: self._service.remove(pallet_id, asset_id, "removed at the pallet"),
             lambda result: self.refresh(result.pallet.pallet_id),
             lambda exc: show_error(self, exc, doing="removing the asset"),
+        )
+
+    def _on_box_combo_changed(self, _index: int) -> None:
+        self._update_buttons()
+        self.scan_edit.setPlaceholderText(
+            "Scan an asset into the selected box"
+            if self.box_combo.currentData()
+            else "Scan an asset to add it to the selected pallet"
+        )
+
+    def _on_open_box_clicked(self) -> None:
+        if self._current is None:
+            return
+        pallet_id = self._current.pallet_id
+
+        def opened(box) -> None:  # noqa: ANN001 - a PalletBox
+            self._select_box = box.box_id  # scans go into the new box
+            self.refresh(pallet_id)
+
+        self._runner.run(
+            lambda: self._service.open_box(pallet_id),
+            opened,
+            lambda exc: show_error(self, exc, doing="opening a box"),
+        )
+
+    def _on_close_box_clicked(self) -> None:
+        box_id = str(self.box_combo.currentData() or "")
+        if self._current is None or not box_id:
+            return
+        pallet_id = self._current.pallet_id
+        self._runner.run(
+            lambda: self._service.close_box(box_id),
+            lambda _box: self.refresh(pallet_id),
+            lambda exc: show_error(self, exc, doing="closing the box"),
+        )
+
+    def _on_unbox_clicked(self) -> None:
+        index = self.contents_view.currentIndex()
+        if self._current is None or not index.isValid():
+            return
+        asset_id = self.contents.index(index.row(), 0).data()
+        self._runner.run(
+            lambda: self._service.box_remove(asset_id, "taken out at the pallet"),
+            lambda result: self.refresh(result.pallet.pallet_id),
+            lambda exc: show_error(self, exc, doing="taking the asset out of its box"),
         )
 
     def _on_close_clicked(self) -> None:
@@ -471,14 +578,55 @@ class PalletsPage(QWidget):
         else:
             show_error(self, exc, doing="drawing the label preview")
 
+    def _on_print_targets_loaded(self, targets: list[PrintTarget]) -> None:
+        keep = self.target_combo.currentData()
+        self._targets = {t.url: t for t in targets}
+        self.target_combo.blockSignals(True)
+        self.target_combo.clear()
+        for target in targets:
+            self.target_combo.addItem(target.title, target.url)
+            self.target_combo.setItemData(
+                self.target_combo.count() - 1, target.url, Qt.ItemDataRole.ToolTipRole
+            )
+        self.target_combo.addItem("PDF file…", _SAVE_TO_FILE)
+        # Keep the operator's choice; a fresh page starts on the first printer.
+        index = self.target_combo.findData(keep) if keep != _SAVE_TO_FILE else -1
+        self.target_combo.setCurrentIndex(max(index, 0))
+        self.target_combo.blockSignals(False)
+        self._update_buttons()
+
+    def _on_target_combo_changed(self, _index: int) -> None:
+        self._update_buttons()
+
+    def _selected_target(self) -> str:
+        return str(self.target_combo.currentData() or _SAVE_TO_FILE)
+
     def _on_print_clicked(self) -> None:
         if self._current is None:
             return
+        target = self._selected_target()
+        if target == _SAVE_TO_FILE:
+            self._on_save_label_clicked()
+            return
         pallet_id, size = self._current.pallet_id, self._size()
         self._runner.run(
-            lambda: self._service.print_label(pallet_id, size),
+            lambda: self._service.print_label(pallet_id, size, target),
             lambda _job: self._update_print_status(),
             lambda exc: show_error(self, exc, doing="printing the label"),
+        )
+
+    def _on_contents_clicked(self) -> None:
+        if self._current is None:
+            return
+        target = self._selected_target()
+        if target == _SAVE_TO_FILE:
+            self._on_save_contents_clicked()
+            return
+        pallet_id = self._current.pallet_id
+        self._runner.run(
+            lambda: self._service.print_contents(pallet_id, target),
+            lambda _job: self._update_print_status(),
+            lambda exc: show_error(self, exc, doing="printing the contents manifest"),
         )
 
     def _on_retry_clicked(self) -> None:
@@ -553,10 +701,16 @@ class PalletsPage(QWidget):
             "seal": status is PalletStatus.WEIGHED,
             "unseal": status is PalletStatus.SEALED,
             "ship": status is PalletStatus.SEALED,
+            "open_box": status is PalletStatus.OPEN,
         }
         for key, button in self.buttons.items():
             button.setEnabled(enabled[key])
         has = self._current is not None
-        self.print_button.setEnabled(has and bool(self._service.printer_target))
-        self.save_label_button.setEnabled(has)
-        self.save_contents_button.setEnabled(has)
+        self.close_box_button.setEnabled(bool(self.box_combo.currentData()))
+        self.unbox_button.setEnabled(status is PalletStatus.OPEN)
+        target = self._targets.get(self._selected_target())
+        self.print_button.setEnabled(has)
+        # A Zebra printer takes labels only; the manifest goes to a system printer or a file.
+        self.contents_button.setEnabled(
+            has and (target is None or target.format is PrintFormat.PDF)
+        )

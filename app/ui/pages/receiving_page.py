@@ -3,13 +3,18 @@ unmistakable result banner and a sound, running counters, undo, RFID bulk mode, 
 unmanifested items; import a manifest, record the truck's arrival, close receiving, move custody
 and look up an asset's chain of custody.
 
-GUI thread only. Every scan goes through the task runner (the DB worker), in arrival order, so a
-scan during a large import waits for the worker but is never lost; manifest parsing runs on the
-I/O runner so it never holds the worker for long.
+GUI thread only. Every scan is recorded through the task runner (the DB worker), in arrival
+order, so a scan during a large import waits for the worker but is never lost. While the worker
+is busy (recording a 100,000-line manifest holds it for seconds) the scan's result is shown at
+once from a read-only preview on the I/O pool, marked "saving…"; the recorded result then
+confirms it, or replaces it when they differ. Manifest parsing runs on the I/O pool. With the
+toggle on, each received asset's intake label is printed (or saved as PDF) after its feedback.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -36,7 +41,7 @@ from PySide6.QtWidgets import (
 from app.domain.devices import DeviceScan, DeviceTagEvent, TagEventKind
 from app.domain.manifests import JobSummary, ReceivingCounters, ScanOutcome
 from app.services.custody import CustodyService
-from app.services.receiving import ReceivingService, ScanResult
+from app.services.receiving import IntakeLabelResult, ReceivingService, ScanResult
 from app.ui.error_display import show_error
 from app.ui.models.scan_table_model import ScanColumn, ScanRow, ScanTableModel
 from app.ui.receiving_dialogs import (
@@ -47,6 +52,11 @@ from app.ui.receiving_dialogs import (
     InboundHandoffDialog,
 )
 from app.ui.task_runner import TaskRunner
+
+log = logging.getLogger(__name__)
+
+#: Appended to the banner while a scan's result is shown from a preview, not yet recorded.
+SAVING_SUFFIX = " · saving…"
 
 BANNER_STYLES = {
     "idle": "background:#e9edf3; color:#1d2430; border:2px solid #cfd6e0;",
@@ -74,7 +84,9 @@ DEVICE_TYPES = (
 class ReceivingPage(QWidget):
     """Owns the scan banner, counters, scan list and the receiving dialogs."""
 
-    scan_completed = Signal(object)  # ScanResult, after the banner shows it
+    scan_completed = Signal(object)  # ScanResult, recorded, after the banner shows it
+    scan_previewed = Signal(object)  # ScanResult shown before it is recorded (worker busy)
+    intake_label_done = Signal(object)  # IntakeLabelResult: queued to the printer, or saved
 
     def __init__(
         self,
@@ -94,6 +106,11 @@ class ReceivingPage(QWidget):
         self._samples_dir = samples_dir
         self._jobs: dict[str, JobSummary] = {}
         self._custody_dialog: CustodyDialog | None = None
+        # Scans handed to the DB worker and not yet answered: sequence number → the outcome
+        # a preview showed (None: no preview shown).
+        self._scan_seq = 0
+        self._unanswered: dict[int, ScanOutcome | None] = {}
+        self._banner_seq = 0  # the scan whose result the banner shows
         self.severity = "idle"
         self.model = ScanTableModel(self)
         self._build()
@@ -197,6 +214,16 @@ class ReceivingPage(QWidget):
         scan_row.addWidget(self.scan_edit, 1)
         scan_row.addWidget(self.undo_button)
         scan_row.addWidget(self.rfid_check)
+        self.label_check = QCheckBox("Print intake label for each received asset")
+        self.label_check.setToolTip(
+            "Matched and quick-captured items get an asset-ID label from the label printer "
+            "(saved as PDF when no printer is configured)"
+        )
+        self.label_status = QLabel("")
+        self.label_status.setObjectName("muted")
+        label_row = QHBoxLayout()
+        label_row.addWidget(self.label_check)
+        label_row.addWidget(self.label_status, 1)
 
         self.capture_box = QGroupBox("Not on the manifest — capture it as an extra item")
         self.capture_serial = QLineEdit()
@@ -245,6 +272,7 @@ class ReceivingPage(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(counters)
         layout.addLayout(scan_row)
+        layout.addLayout(label_row)
         layout.addWidget(self.capture_box)
         layout.addWidget(self.table, 1)
 
@@ -334,11 +362,49 @@ class ReceivingPage(QWidget):
             self._set_banner("error", "NO OPEN JOB", "Choose or scan an open job first.")
             QApplication.beep()
             return
-        self._runner.run(
+        self._submit_scan(
+            value,
             lambda: self._receiving.scan(job_id, value, source),
-            self._on_scanned,
-            lambda exc: self._on_scan_failed(value, exc),
+            lambda: self._receiving.preview_scan(job_id, value),
         )
+
+    def _submit_scan(
+        self,
+        value: str,
+        record: Callable[[], ScanResult],
+        preview: Callable[[], ScanResult],
+    ) -> None:
+        """Record the scan on the DB worker (in arrival order: never lost). When the worker is
+        busy (a large import holds it for seconds), show the result at once from a preview on
+        the I/O pool; the recorded result confirms it, or corrects it if they differ."""
+        self._scan_seq += 1
+        seq = self._scan_seq
+        self._unanswered[seq] = None
+        if self._runner.pending > 0:
+            self._io.run(
+                preview,
+                lambda result: self._on_previewed(seq, result),
+                lambda exc: self._on_preview_failed(value, exc),
+            )
+        self._runner.run(
+            record,
+            lambda result: self._on_scanned(result, seq),
+            lambda exc: self._on_scan_failed(value, exc, seq),
+        )
+
+    def _on_previewed(self, seq: int, result: ScanResult) -> None:
+        if seq not in self._unanswered or seq < self._banner_seq:
+            return  # already recorded (that result is shown), or a newer scan is shown
+        self._unanswered[seq] = result.outcome
+        self._banner_seq = seq
+        self._set_banner(result.outcome.severity, result.headline, result.detail + SAVING_SUFFIX)
+        self._play(result.outcome.severity)
+        self.scan_previewed.emit(result)
+
+    def _on_preview_failed(self, value: str, exc: BaseException) -> None:
+        # A refused scan (closed job, nobody signed in) is reported by the recording itself.
+        if getattr(exc, "message", None) is None:
+            log.error("previewing the scan %s failed", value, exc_info=exc)
 
     def on_device_scan(self, scan: DeviceScan) -> None:
         if self.isVisible():
@@ -352,10 +418,10 @@ class ReceivingPage(QWidget):
         job_id = self.current_job()
         if not job_id or not self._jobs[job_id].is_open:
             return
-        self._runner.run(
+        self._submit_scan(
+            tag.epc_uri or tag.epc_hex,
             lambda: self._receiving.scan_tag(job_id, tag.epc_hex, tag.epc_uri, tag.device),
-            self._on_scanned,
-            lambda exc: self._on_scan_failed(tag.epc_uri or tag.epc_hex, exc),
+            lambda: self._receiving.preview_tag(job_id, tag.epc_hex, tag.epc_uri),
         )
 
     def _on_scan_edit_return(self) -> None:
@@ -363,9 +429,23 @@ class ReceivingPage(QWidget):
         self.scan_edit.clear()
         self.add_scan(value, "typed")
 
-    def _on_scanned(self, result: ScanResult) -> None:
+    def _on_scanned(self, result: ScanResult, seq: int = 0) -> None:
         severity = result.outcome.severity
-        self._set_banner(severity, result.headline, result.detail)
+        previewed = self._unanswered.pop(seq, None)
+        if previewed is not None and previewed is not result.outcome:
+            # The preview was overtaken (e.g. the same item scanned twice in a row): the
+            # recorded result wins, loudly.
+            self._banner_seq = seq
+            self._set_banner(severity, result.headline, result.detail)
+            self._play(severity)
+        elif previewed is not None:
+            if seq == self._banner_seq:
+                self._set_banner(severity, result.headline, result.detail)  # now recorded
+        else:
+            if seq >= self._banner_seq:
+                self._banner_seq = seq
+                self._set_banner(severity, result.headline, result.detail)
+            self._play(severity)
         if result.job_id == self.current_job():
             self._show_counters(result.counters)
         self.model.prepend(
@@ -385,10 +465,12 @@ class ReceivingPage(QWidget):
             self.capture_make.setFocus()
         elif result.outcome is ScanOutcome.MATCHED:
             self.capture_box.setVisible(False)
-        self._play(severity)
+            self._print_intake_label(result.asset_id)
         self.scan_completed.emit(result)
 
-    def _on_scan_failed(self, value: str, exc: BaseException) -> None:
+    def _on_scan_failed(self, value: str, exc: BaseException, seq: int = 0) -> None:
+        self._unanswered.pop(seq, None)
+        self._banner_seq = max(self._banner_seq, seq)
         message = getattr(exc, "message", None)
         if message is None:
             show_error(self, exc, doing=f"recording the scan {value}")
@@ -440,6 +522,32 @@ class ReceivingPage(QWidget):
                 "warn",
             )
         )
+        self._print_intake_label(result.asset_id)
+
+    # ---- intake labels ----
+
+    def _print_intake_label(self, asset_id: str) -> None:
+        """Queue (or save) the received asset's intake label when the toggle is on; after the
+        scan's feedback, on the DB worker, so it never delays a banner."""
+        if not (asset_id and self.label_check.isChecked()):
+            return
+        self._runner.run(
+            lambda: self._receiving.print_intake_label(asset_id),
+            self._on_intake_label_done,
+            lambda exc: self._on_intake_label_failed(asset_id, exc),
+        )
+
+    def _on_intake_label_done(self, result: IntakeLabelResult) -> None:
+        self.label_status.setText(result.text)
+        self.intake_label_done.emit(result)
+
+    def _on_intake_label_failed(self, asset_id: str, exc: BaseException) -> None:
+        message = getattr(exc, "message", None)
+        if message is None:
+            show_error(self, exc, doing=f"printing the intake label of {asset_id}")
+            return
+        # Not a dialog per scan: the operator keeps scanning; the line says what is wrong.
+        self.label_status.setText(f"Intake label for {asset_id} NOT printed: {message}")
 
     def _on_undo_clicked(self) -> None:
         job_id = self.current_job()

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QTableView,
     QTabWidget,
@@ -34,7 +36,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.errors import UserCancelled, UserFacingError
-from app.domain.sanitization import MediaKind
+from app.domain.sanitization import (
+    QC_METHODS,
+    MediaKind,
+    Medium,
+    ReviewItem,
+    SampleDriveRow,
+    Verification,
+)
 from app.services.sanitization import (
     AssetNotFound,
     BatchInput,
@@ -44,7 +53,12 @@ from app.services.sanitization import (
     SanitizationService,
 )
 from app.ui.error_display import show_error
-from app.ui.models.sanitization_models import MediaModel, ReviewModel, SanitizationResultModel
+from app.ui.models.sanitization_models import (
+    MediaModel,
+    ReviewModel,
+    SampleModel,
+    SanitizationResultModel,
+)
 from app.ui.task_runner import TaskRunner
 
 DIN_LEVELS = ("H-3", "H-4", "H-5", "E-3", "E-4", "E-5", "O-3", "T-4")
@@ -127,12 +141,54 @@ class SanitizationPage(QWidget):
         self.review_view = self._table(self.review_model)
         self.tabs.addTab(self.results_view, "Results")
         self.tabs.addTab(self.media_view, "Drives")
-        self.tabs.addTab(self.review_view, "Review")
+        self.review_tab = QWidget()
+        self.assign_button = QPushButton("Assign to drive…")
+        self.assign_button.setToolTip("Scan or pick the drive this report result belongs to")
+        self.assign_button.clicked.connect(self._on_assign_clicked)
+        self.dismiss_button = QPushButton("Dismiss…")
+        self.dismiss_button.clicked.connect(self._on_dismiss_clicked)
+        review_buttons = QHBoxLayout()
+        review_buttons.addWidget(self.assign_button)
+        review_buttons.addWidget(self.dismiss_button)
+        review_buttons.addStretch(1)
+        review_layout = QVBoxLayout(self.review_tab)
+        review_layout.setContentsMargins(0, 0, 0, 0)
+        review_layout.addWidget(self.review_view, 1)
+        review_layout.addLayout(review_buttons)
+        self.tabs.addTab(self.review_tab, "Review")
+
+        self.sample_model = SampleModel(self)
+        self.sample_view = self._table(self.sample_model)
+        self.sample_tab = QWidget()
+        self.draw_sample_button = QPushButton("Draw QC sample for job")
+        self.draw_sample_button.setToolTip(
+            "R2v3: a random sample of at least 5% of the job's logically wiped drives"
+        )
+        self.draw_sample_button.clicked.connect(self._on_draw_sample_clicked)
+        self.verify_button = QPushButton("Record verification…")
+        self.verify_button.setToolTip(
+            "Independent re-check of the selected sampled drive (not by whoever wiped it)"
+        )
+        self.verify_button.clicked.connect(self._on_verify_clicked)
+        sample_buttons = QHBoxLayout()
+        sample_buttons.addWidget(self.draw_sample_button)
+        sample_buttons.addWidget(self.verify_button)
+        sample_buttons.addStretch(1)
+        sample_layout = QVBoxLayout(self.sample_tab)
+        sample_layout.setContentsMargins(0, 0, 0, 0)
+        sample_layout.addWidget(self.sample_view, 1)
+        sample_layout.addLayout(sample_buttons)
+        self.tabs.addTab(self.sample_tab, "QC samples")
 
         self.batch_button = QPushButton("Shred batch…")
         self.batch_button.clicked.connect(self._on_batch_clicked)
         self.job_combo = QComboBox()
         self.job_combo.setMinimumWidth(160)
+        self.job_combo.currentTextChanged.connect(self._on_job_changed)
+        # Says which drive stops the selected job being certified (or that it is ready).
+        self.certificate_state = QLabel("")
+        self.certificate_state.setObjectName("certificateState")
+        self.certificate_state.setWordWrap(True)
         self.certificate_button = QPushButton("Issue certificate")
         self.certificate_button.setToolTip(
             "Supervisor: certificate of data destruction for the job"
@@ -153,6 +209,7 @@ class SanitizationPage(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
+        layout.addWidget(self.certificate_state)
 
     @staticmethod
     def _table(model: QObject) -> QTableView:
@@ -173,22 +230,46 @@ class SanitizationPage(QWidget):
                 self._service.media(),
                 self._service.reviews(),
                 self._service.jobs(),
+                self._service.sample_drives(),
             ),
             self._on_refreshed,
             lambda exc: show_error(self, exc, doing="loading sanitization records"),
         )
 
     def _on_refreshed(self, data: tuple) -> None:
-        records, media, reviews, jobs = data
+        records, media, reviews, jobs, samples = data
         self.results_model.reset_rows(records)
         self.media_model.reset_rows(media)
         self.review_model.reset_rows(reviews)
+        self.sample_model.reset_rows(samples)
         self.tabs.setTabText(2, f"Review ({len(reviews)})")
+        pending = sum(1 for d in samples if d.status == "pending")
+        self.tabs.setTabText(3, f"QC samples ({pending} pending)" if pending else "QC samples")
         current = self.job_combo.currentText()
+        self.job_combo.blockSignals(True)
         self.job_combo.clear()
         self.job_combo.addItems(jobs)
         if current in jobs:
             self.job_combo.setCurrentText(current)
+        self.job_combo.blockSignals(False)
+        self._on_job_changed(self.job_combo.currentText())
+
+    def _on_job_changed(self, job: str) -> None:
+        if not job:
+            self.certificate_state.setText("")
+            return
+        self._runner.run(
+            lambda: self._service.certificate_blocker(job),
+            lambda blocker: self._on_blocker_read(job, blocker),
+            lambda exc: show_error(self, exc, doing=f"checking job {job}"),
+        )
+
+    def _on_blocker_read(self, job: str, blocker: str) -> None:
+        if job != self.job_combo.currentText():
+            return  # an answer for a job no longer selected
+        self.certificate_state.setText(
+            f"Certificate blocked: {blocker}" if blocker else f"Job {job} can be certified."
+        )
 
     # ---- scans ----
 
@@ -327,6 +408,110 @@ class SanitizationPage(QWidget):
             lambda exc: show_error(self, exc, doing="recording the destruction batch"),
         )
 
+    # ---- review list ----
+
+    def _selected(self, view: QTableView) -> int | None:
+        rows = view.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def _selected_review(self) -> ReviewItem | None:
+        row = self._selected(self.review_view)
+        if row is None:
+            self.status.setText("Select a review item first.")
+            return None
+        return self.review_model.row_at(row)
+
+    def _on_assign_clicked(self) -> None:
+        item = self._selected_review()
+        if item is None:
+            return
+        drives = [m for m in self.media_model.rows() if not m.outcome]
+        dialog = AssignReviewDialog(item, drives, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        drive, matched_by, note = dialog.choice()
+        self._runner.run(
+            lambda: self._service.assign_review(
+                item.review_id, drive, matched_by=matched_by, note=note
+            ),
+            lambda record: (
+                self.status.setText(
+                    f"Review item assigned: drive {record.drive_serial} recorded "
+                    f"{record.result} ({record.outcome or 'no outcome'}) from {item.file_name}."
+                ),
+                self.refresh(),
+            ),
+            lambda exc: show_error(self, exc, doing="assigning the review item"),
+        )
+
+    def _on_dismiss_clicked(self) -> None:
+        item = self._selected_review()
+        if item is None:
+            return
+        dialog = ReasonDialog(
+            f"Dismiss {item.file_name} drive {item.drive_serial or '(none)'}", self
+        )
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        reason = dialog.reason()
+        self._runner.run(
+            lambda: self._service.dismiss_review(item.review_id, reason),
+            lambda _: (self.status.setText("Review item dismissed."), self.refresh()),
+            lambda exc: show_error(self, exc, doing="dismissing the review item"),
+        )
+
+    # ---- QC sampling ----
+
+    def _on_draw_sample_clicked(self) -> None:
+        job = self.job_combo.currentText()
+        self._runner.run(
+            lambda: self._service.draw_sample(job),
+            lambda drawn: (
+                self.status.setText(
+                    f"QC sample {drawn[0].sample_id} for job {job}: verify "
+                    + ", ".join(d.drive_serial for d in drawn)
+                    + " independently."
+                ),
+                self.tabs.setCurrentWidget(self.sample_tab),
+                self.refresh(),
+            ),
+            lambda exc: show_error(self, exc, doing=f"drawing a QC sample for job {job}"),
+        )
+
+    def _on_verify_clicked(self) -> None:
+        row = self._selected(self.sample_view)
+        if row is None:
+            self.status.setText("Select a sampled drive first.")
+            return
+        drive = self.sample_model.row_at(row)
+        dialog = SampleVerificationDialog(drive, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        passed, method, tool, notes = dialog.result_values()
+        self._runner.run(
+            lambda: self._service.record_sample_result(
+                drive.sample_id,
+                drive.media_id,
+                passed=passed,
+                method=method,
+                recovery_tool=tool,
+                notes=notes,
+            ),
+            lambda done: (
+                self.status.setText(
+                    f"Drive {done.drive_serial}: verification {done.status}"
+                    + (
+                        f"; {done.reopened_count} drive(s) of its batch re-opened: re-wipe "
+                        "or destroy them."
+                        if done.status == "FAILED"
+                        else "."
+                    )
+                ),
+                self.refresh(),
+            ),
+            lambda exc: show_error(self, exc, doing=f"recording the check of {drive.drive_serial}"),
+        )
+
     # ---- certificate ----
 
     def _on_certificate_clicked(self) -> None:
@@ -343,6 +528,115 @@ class SanitizationPage(QWidget):
         self.status.setText(
             f"{what} certificate {issued.certificate_no} ({issued.line_count} drives): "
             f"{issued.pdf_path}"
+        )
+
+
+class AssignReviewDialog(QDialog):
+    """Assign a review item to a drive: scan its serial, or pick it from the drives that have
+    no passing outcome yet."""
+
+    def __init__(
+        self, item: ReviewItem, drives: list[Medium], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Assign review item")
+        self.scan_edit = QLineEdit()
+        self.scan_edit.setPlaceholderText("Scan the drive's serial")
+        self.pick_combo = QComboBox()
+        self.pick_combo.addItem("(scan instead)", "")
+        for m in drives:
+            self.pick_combo.addItem(f"{m.serial}  {m.kind} {m.model}  on {m.asset_id}", m.media_id)
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("Why this drive (optional)")
+        form = QFormLayout(self)
+        form.addRow(
+            QLabel(
+                f"{item.file_name}: drive {item.drive_serial or '(none)'} {item.model} "
+                f"{item.result}\n{item.reason}"
+            )
+        )
+        form.addRow("Scan serial", self.scan_edit)
+        form.addRow("or pick", self.pick_combo)
+        form.addRow("Note", self.note_edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def choice(self) -> tuple[str, str, str]:
+        """(drive, "pick" | "scan", note): a picked media ID wins over a typed serial."""
+        picked = str(self.pick_combo.currentData() or "")
+        if picked:
+            return picked, "pick", self.note_edit.text()
+        return self.scan_edit.text(), "scan", self.note_edit.text()
+
+
+class ReasonDialog(QDialog):
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setPlaceholderText("Reason (required)")
+        form = QFormLayout(self)
+        form.addRow("Reason", self.reason_edit)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def reason(self) -> str:
+        return self.reason_edit.text()
+
+
+class SampleVerificationDialog(QDialog):
+    """The independent check of one sampled drive: method, recovery tool, pass/fail, notes."""
+
+    def __init__(self, drive: SampleDriveRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Verify drive {drive.drive_serial}")
+        self.method = QComboBox()
+        for method in QC_METHODS:
+            self.method.addItem(method.value.replace("_", " "), method)
+        self.tool = QLineEdit()
+        self.tool.setPlaceholderText("Recovery / verification tool and version")
+        self.passed = QRadioButton("Passed: nothing recoverable")
+        self.failed = QRadioButton("Failed: data recovered (re-opens the batch)")
+        self.passed.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.passed)
+        group.addButton(self.failed)
+        self.notes = QLineEdit()
+        self.notes.setPlaceholderText("What was checked / found (required on failure)")
+        form = QFormLayout(self)
+        form.addRow(
+            QLabel(
+                f"Sample {drive.sample_id}: drive {drive.drive_serial} on {drive.asset_id}, "
+                f"wiped with {drive.tool}, recorded by {drive.wiped_by_name or drive.wiped_by}"
+            )
+        )
+        form.addRow("Method", self.method)
+        form.addRow("Tool", self.tool)
+        form.addRow(self.passed)
+        form.addRow(self.failed)
+        form.addRow("Notes", self.notes)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def result_values(self) -> tuple[bool, Verification, str, str]:
+        return (
+            self.passed.isChecked(),
+            # Qt hands the enum back as its plain string value.
+            Verification(self.method.currentData()),
+            self.tool.text(),
+            self.notes.text(),
         )
 
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -94,8 +95,17 @@ class SyncPage(QWidget):
         self.sync_now_button = QPushButton("Sync now")
         self.sync_now_button.setObjectName("primary")
         self.sync_now_button.clicked.connect(self._on_sync_now_clicked)
+        # A supervisor's decision, recorded as an event: only shown while sync is stopped.
+        self.clear_halt_button = QPushButton("Clear the stop…")
+        self.clear_halt_button.setToolTip(
+            "Supervisor: record why sending may resume. If the cause is still there, sync "
+            "stops again with the same message."
+        )
+        self.clear_halt_button.clicked.connect(self._on_clear_halt_clicked)
+        self._clearing = False
         buttons = QHBoxLayout()
         buttons.addWidget(self.sync_now_button)
+        buttons.addWidget(self.clear_halt_button)
         buttons.addStretch(1)
 
         self.enrol_box = QGroupBox("Enrol this station")
@@ -162,12 +172,39 @@ class SyncPage(QWidget):
                 self.details.addRow(label, widget)
             widget.setText(value)
         self.sync_now_button.setEnabled(view.enrolled and view.state is not SyncState.SYNCING)
+        self.clear_halt_button.setVisible(view.state is SyncState.HALTED)
+        self.clear_halt_button.setEnabled(not self._clearing)
         self.enrol_box.setVisible(not view.enrolled)
         self.enrol_button.setEnabled(not self._enrolling)
 
     def _on_sync_now_clicked(self) -> None:
         self._sync.sync_now()
         self.refresh()
+
+    def _on_clear_halt_clicked(self) -> None:
+        reason, ok = QInputDialog.getText(
+            self,
+            "Clear the sync stop",
+            "Why may sending resume? (recorded in the ledger with your name)",
+        )
+        if not ok:
+            return
+        self._clearing = True
+        self.clear_halt_button.setEnabled(False)
+        self._runner.run(
+            lambda: self._sync.clear_halt(reason),
+            lambda _none: self._on_halt_cleared(),
+            self._on_clear_halt_failed,
+        )
+
+    def _on_halt_cleared(self) -> None:
+        self._clearing = False
+        self.refresh()
+
+    def _on_clear_halt_failed(self, exc: BaseException) -> None:
+        self._clearing = False
+        self.refresh()
+        show_error(self, exc, doing="clearing the sync stop")
 
     def _on_enrol_clicked(self) -> None:
         server, code = self.server_edit.text(), self.code_edit.text()
