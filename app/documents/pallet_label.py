@@ -28,6 +28,8 @@ _FONT_REGULAR = "Helvetica"
 #: Code 128 quiet zone each side, in modules (GS1: at least 10).
 _QUIET_MODULES = 10
 _MARGIN = 24  # dots (3 mm)
+# QR version 1 plus its 4-module quiet zone is 29 modules: 116 dots is 4 dots a module.
+_ASSET_QR_SIZE = 116
 
 
 class LabelSize(enum.StrEnum):
@@ -294,16 +296,28 @@ def pallet_label_layout(data: PalletLabelData, size: LabelSize) -> Layout:
 
 
 def asset_label_layout(data: AssetLabelData) -> Layout:
-    """The per-asset intake label (2x1 in): asset ID as Code 128 and text, serial, model."""
+    """The per-asset intake label (2x1 in): asset ID as a QR code (left) and as Code 128
+    (bottom), with the asset ID, serial, make/model and job as text.
+
+    A 15-character asset ID needs the 1-dot (5 mil) Code 128 module to fit 2 in, which reads
+    at the Zebra's native 203 dpi but is marginal for a laser printer's raster or a worn
+    scanner; the QR code (4 dots a module) is the one that always scans. Both carry the same
+    ID, so either reader gets the same value.
+    """
     b = _Builder(LabelSize.ASSET_2X1)
     m = 12
-    b.barcode(0, m, 90, data.asset_id, gs1=False, field="asset ID")
-    y = m + 96
-    y += b.text(m, y, 26, data.asset_id, "asset ID", min_height=26) + 2
-    y += b.text(m, y, 20, f"S/N {data.serial or '-'}", "serial", min_height=14, bold=False) + 2
-    b.text(
-        m, y, 18, f"{data.make_model}  {data.job_id}".strip(), "model", min_height=12, bold=False
-    )
+    qr_size = _ASSET_QR_SIZE
+    b.elements.append(Qr(m, m, qr_size, data.asset_id))
+    x = m + qr_size + 8
+    y = m + 4
+    y += b.text(x, y, 26, data.asset_id, "asset ID", min_height=20) + 4
+    y += b.text(x, y, 20, f"S/N {data.serial or '-'}", "serial", min_height=12, bold=False) + 3
+    if data.make_model:
+        y += b.text(x, y, 18, data.make_model, "model", min_height=12, bold=False) + 3
+    if data.job_id:
+        b.text(x, y, 18, data.job_id, "job", min_height=12, bold=False)
+    code_y = m + qr_size + 4
+    b.barcode(0, code_y, b.height - code_y - 8, data.asset_id, gs1=False, field="asset ID")
     return Layout(LabelSize.ASSET_2X1, tuple(b.elements))
 
 
@@ -334,8 +348,11 @@ def render_zpl(layout: Layout, copies: int = 1) -> bytes:
                     f"^BY{e.module}^FO{e.x},{e.y}^BCN,{e.height},N,N,N,A" + _zpl_field(e.data)
                 )
         elif isinstance(e, Qr):
+            # ``size`` includes the 4-module quiet zone the PDF draws (29 modules for a
+            # version 1 symbol); ^BQ draws the bare symbol, so start it one quiet zone in.
             magnification = max(1, min(10, e.size // 29))
-            out.append(f"^FO{e.x},{e.y}^BQN,2,{magnification}^FDQA,{e.data}^FS")
+            quiet = 4 * magnification
+            out.append(f"^FO{e.x + quiet},{e.y + quiet}^BQN,2,{magnification}^FDQA,{e.data}^FS")
         else:
             out.append(f"^FO{e.x},{e.y}^GB{e.width},{e.height},{e.thickness}^FS")
     out.append(f"^PQ{copies}")
@@ -386,7 +403,7 @@ def _draw_page(pdf: canvas.Canvas, layout: Layout) -> None:
                     )
                     run_start = None
         elif isinstance(e, Qr):
-            widget = QrCodeWidget(e.data, barLevel="M")
+            widget = QrCodeWidget(e.data, barLevel="Q")  # ZPL's "QA": the same symbol
             x0, y0, x1, y1 = widget.getBounds()
             side = e.size * scale
             drawing = Drawing(

@@ -24,6 +24,7 @@ QMainWindow, QDialog { background: #f4f6f9; }
                  border-radius: 6px; padding: 10px; font-weight: 700; }
 QPushButton { padding: 7px 16px; border: 1px solid #b9c2cf; border-radius: 5px; background: white; }
 QPushButton:hover { background: #eef3fa; }
+QPushButton:disabled { color: #9aa3ae; background: #f3f5f8; border-color: #d9dee5; }
 QPushButton#primary { background: #1f6fd1; color: white; border-color: #1f6fd1; font-weight: 600; }
 QPushButton#primary:disabled { background: #8fb3e3; border-color: #8fb3e3; }
 QLineEdit, QComboBox, QDateTimeEdit { padding: 5px; border: 1px solid #b9c2cf; border-radius: 4px;

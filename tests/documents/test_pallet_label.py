@@ -87,8 +87,31 @@ def test_internal_id_label_decodes_as_code_128(size, tmp_path):
 def test_asset_intake_label_decodes(tmp_path):
     layout = asset_label_layout(AssetLabelData("AS-0123456789AB", "5CG1234ABC", "HP 840", "JOB-1"))
     pdf = render_pdf([layout])
-    assert decode(pdf, tmp_path) == ["CODE-128:AS-0123456789AB"]
-    assert "S/N 5CG1234ABC" in text_of(pdf, tmp_path)
+    assert decode(pdf, tmp_path) == ["CODE-128:AS-0123456789AB", "QR-Code:AS-0123456789AB"]
+    text = text_of(pdf, tmp_path)
+    assert "S/N 5CG1234ABC" in text and "HP 840" in text and "JOB-1" in text
+
+
+@pytest.mark.parametrize("dpi", [203, 300])
+def test_asset_label_qr_scans_for_ids_that_need_the_narrowest_bars(tmp_path, dpi):
+    """A letter-heavy ID needs 1-dot Code 128 bars on 2 in; the QR code must read at the
+    Zebra's 203 dpi and at an office printer's 300 dpi, and the bars at 203 dpi (1 dot each)."""
+    asset_id = "AS-7K3M9QX2B4HD"
+    layout = asset_label_layout(AssetLabelData(asset_id, "5CG1234ABCDEFGH", "HP 840 G7", "JOB-9"))
+    source = tmp_path / "label.pdf"
+    source.write_bytes(render_pdf([layout]))
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", str(dpi), "-singlefile", str(source), str(tmp_path / "label")],
+        check=True,
+    )
+    found = subprocess.run(
+        ["zbarimg", "-q", str(tmp_path / "label.png")], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert f"QR-Code:{asset_id}" in found
+    if dpi == 203:
+        assert f"CODE-128:{asset_id}" in found
+    zpl = render_zpl(layout).decode()
+    assert f"^FDQA,{asset_id}^FS" in zpl and f"^FD{asset_id}^FS" in zpl
 
 
 def test_zpl_has_the_same_fields():
