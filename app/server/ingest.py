@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain.events import PAYLOAD_TYPES, parse_payload
@@ -188,12 +188,18 @@ def ingest(  # noqa: PLR0912, PLR0915 - one transaction's decisions, read top to
 
     ev = schema.events
     ids = [c.event.event_id for c in checked]
+    if conn.dialect.name == "postgresql":
+        # One array parameter instead of a 1,000-parameter IN list: SQLAlchemy compiles and
+        # PostgreSQL plans it in a fraction of the time (profiled on the push benchmark).
+        known_ids = ev.c.event_id == func.any(
+            bindparam("ids", ids, type_=postgresql.ARRAY(ev.c.event_id.type))
+        )
+    else:
+        known_ids = ev.c.event_id.in_(ids)
     by_id = {
         r.event_id: r
         for r in conn.execute(
-            select(ev.c.event_id, ev.c.hash, ev.c.server_seq, ev.c.status).where(
-                ev.c.event_id.in_(ids)
-            )
+            select(ev.c.event_id, ev.c.hash, ev.c.server_seq, ev.c.status).where(known_ids)
         )
     }
     old_seqs = [c.event.seq for c in checked if c.event.seq <= last_seq]
@@ -341,7 +347,9 @@ def ingest(  # noqa: PLR0912, PLR0915 - one transaction's decisions, read top to
         for index, receipt in enumerate(receipts):
             if receipt is None:
                 event, problem = next(new_iter)
-                receipts[index] = Receipt(
+                # model_construct: every field is built here from checked values; validating
+                # 1,000 receipts a batch again cost more than the Merkle append.
+                receipts[index] = Receipt.model_construct(
                     event_id=event.event_id,
                     seq=event.seq,
                     status=ReceiptStatus.QUARANTINED if problem else ReceiptStatus.ACCEPTED,

@@ -84,6 +84,11 @@ def event_json(row: LedgerRow) -> str:
     return f'{head[:-1]},"payload":{row.payload_json},"refs":{row.refs_json}}}'
 
 
+def encode_events(rows: Sequence[LedgerRow]) -> str:
+    """The comma-joined wire JSON of ``rows`` (the inside of a push body's ``events`` list)."""
+    return ",".join(event_json(r) for r in rows)
+
+
 class SyncClient:
     """Talks to one server. Every method raises :class:`ServerUnreachable` (after retries),
     :class:`Unauthorized`, :class:`StationRevoked` or :class:`ServerRefused`; never a raw httpx
@@ -198,11 +203,15 @@ class SyncClient:
         station_id: str,
         rows: Sequence[LedgerRow],
         known_tree_size: int | None = None,
+        events_json: str | None = None,
     ) -> wire.PushResponse | wire.ExpectedSeq:
         """``known_tree_size``: the last verified checkpoint's size (asks for a consistency
-        proof from it in the answer)."""
+        proof from it in the answer). ``events_json``: :func:`encode_events` of ``rows`` when
+        the caller encoded them ahead of time (while the previous batch was at the server)."""
         known = "" if known_tree_size is None else f',"known_tree_size":{int(known_tree_size)}'
-        body = ('{"events":[' + ",".join(event_json(r) for r in rows) + "]" + known + "}").encode()
+        if events_json is None:
+            events_json = encode_events(rows)
+        body = ('{"events":[' + events_json + "]" + known + "}").encode()
         headers = {"Content-Type": "application/json"}
         if self._gzip_level:
             body = gzip.compress(body, compresslevel=self._gzip_level)

@@ -22,6 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -44,7 +45,7 @@ from app.ledger.merkle import ProofError, verify_consistency
 from app.ledger.verify import LedgerRow
 from app.sync import wire
 from app.sync.blob_upload import BlobOutbox, upload_pending
-from app.sync.client import SyncClient, Unauthorized
+from app.sync.client import SyncClient, Unauthorized, encode_events
 
 _R = TypeVar("_R")
 log = logging.getLogger(__name__)
@@ -306,21 +307,44 @@ class SyncEngine:
             self._token = client.login(self.station_id, self._key.sign_digest)
             return call(self._token.token)
 
+    def _batch_from(self, from_seq: int | None) -> tuple[list[LedgerRow], str]:
+        """The next batch to push (``from_seq`` None: the oldest unacknowledged events) and
+        its encoded wire JSON."""
+        rows = self._store.pending_rows(from_seq=from_seq, limit=self._batch)
+        return rows, encode_events(rows)
+
     def _push(self, client: SyncClient) -> tuple[int, int, str]:
+        # While the server checks and stores one batch, a helper thread reads and encodes the
+        # next one (read-only; SQLite WAL readers do not block the writer). It is used only if
+        # the answer acknowledged the whole batch; anything else (409, halt, a rejected event)
+        # throws it away and reads again, so the look-ahead can never skip an event.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-read-ahead") as reader:
+            return self._push_batches(client, reader)
+
+    def _push_batches(self, client: SyncClient, reader: ThreadPoolExecutor) -> tuple[int, int, str]:
         pushed = acknowledged = 0
         resend_from: int | None = None
         last_409: int | None = None
         known = self._store.last_checkpoint()
+        ahead: Future[tuple[list[LedgerRow], str]] | None = None
         for _ in range(self._max_batches):
-            rows = self._store.pending_rows(from_seq=resend_from, limit=self._batch)
+            if ahead is not None:
+                rows, encoded = ahead.result()
+                ahead = None
+            else:
+                rows, encoded = self._batch_from(resend_from)
             if not rows:
                 break
+            if resend_from is None:
+                ahead = reader.submit(self._batch_from, rows[-1].seq + 1)
             size = known.tree_size if known else None
             answer = self._authed(
-                client, lambda t, r=rows, k=size: client.push(t, self.station_id, r, k)
+                client,
+                lambda t, r=rows, k=size, e=encoded: client.push(t, self.station_id, r, k, e),
             )
             pushed += len(rows)
             if isinstance(answer, wire.ExpectedSeq):
+                ahead = None
                 if answer.expected_seq == last_409:
                     raise ServerRefused(
                         why=f"it keeps asking for event #{answer.expected_seq}, which this "
@@ -338,6 +362,8 @@ class SyncEngine:
             self._store.record_receipts(receipts, seen)
             known = seen or known
             acknowledged += newly
+            if newly != len(rows):
+                ahead = None  # the read-ahead assumed every event of this batch acknowledged
             if self._hlc is not None:
                 self._hlc.receive(HlcTimestamp(answer.server_hlc.l, answer.server_hlc.c))
             if halt:

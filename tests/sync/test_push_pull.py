@@ -60,20 +60,7 @@ def test_server_losing_events_asks_for_them_again(make_station, server):
     station = make_station()
     station.record(5)
     sync_until_quiet(station)
-    # Simulate a server restore that lost seq 4 and 5 (bypassing the append-only trigger).
-    server.sql("ALTER TABLE events DISABLE TRIGGER events_refuse_change")
-    server.sql("DELETE FROM events WHERE seq > 3")
-    server.sql("ALTER TABLE events ENABLE TRIGGER events_refuse_change")
-    head = server.events()[-1]
-    server.sql(f"UPDATE station_heads SET last_seq = 3, head_hash = '{head.hash}'")
-    server.sql("UPDATE counters SET value = 3 WHERE name = 'server_seq'")
-    # A restore rolls the Merkle tree and the checkpoints back with the events.
-    for table in ("merkle_nodes", "checkpoints"):
-        server.sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_refuse_change")
-    server.sql("DELETE FROM merkle_nodes WHERE (idx + 1) * (1::bigint << level) > 3")
-    server.sql("DELETE FROM checkpoints WHERE tree_size > 3")
-    for table in ("merkle_nodes", "checkpoints"):
-        server.sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_refuse_change")
+    _restore_server_to(server, 3)  # a restore that lost seq 4 and 5
     station.record(2)
     result = station.engine.run_once()
     assert result.acknowledged >= 4
@@ -81,6 +68,56 @@ def test_server_losing_events_asks_for_them_again(make_station, server):
     # The resent events rebuilt the same history: the station's checkpoint of 5 is a prefix.
     assert not result.halted
     assert station.store.last_checkpoint().tree_size == 7
+
+
+def _restore_server_to(server, last_seq: int) -> None:
+    """Simulate a server restored from a backup taken when it held one station's first
+    ``last_seq`` events (bypassing the append-only triggers, as a restore would)."""
+    server.sql("ALTER TABLE events DISABLE TRIGGER events_refuse_change")
+    server.sql(f"DELETE FROM events WHERE seq > {last_seq}")
+    server.sql("ALTER TABLE events ENABLE TRIGGER events_refuse_change")
+    head = server.events()[-1]
+    server.sql(f"UPDATE station_heads SET last_seq = {last_seq}, head_hash = '{head.hash}'")
+    server.sql(f"UPDATE counters SET value = {last_seq} WHERE name = 'server_seq'")
+    # A restore rolls the Merkle tree and the checkpoints back with the events.
+    for table in ("merkle_nodes", "checkpoints"):
+        server.sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_refuse_change")
+    server.sql(f"DELETE FROM merkle_nodes WHERE (idx + 1) * (1::bigint << level) > {last_seq}")
+    server.sql(f"DELETE FROM checkpoints WHERE tree_size > {last_seq}")
+    for table in ("merkle_nodes", "checkpoints"):
+        server.sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_refuse_change")
+
+
+def test_a_409_in_a_multi_batch_push_discards_the_read_ahead(make_station, server):
+    """The engine reads and encodes the next batch while the server works on the current one;
+    when the server answers 409 (it lost events), that read-ahead must be thrown away and the
+    push must restart from what the server asks for, across several batches of 7."""
+    station = make_station()
+    station.record(10)
+    sync_until_quiet(station)
+    _restore_server_to(server, 3)
+    station.record(30)  # the backlog spans several batches; the first answer is a 409
+    result = station.engine.run_once()
+    assert not result.halted
+    check_server_matches(server, [station])
+    assert [e.seq for e in server.events()] == list(range(1, 41))
+    assert station.store.pending_summary().count == 0
+
+
+def test_a_lost_answer_mid_backlog_loses_and_duplicates_nothing(make_station, server):
+    """A dropped response on the third of six batches (server committed it) while the fourth
+    is already read ahead: the next cycle resends from the first unacknowledged event."""
+    station = make_station()
+    station.record(40)
+    # challenge, login, push 1, push 2, push 3 (answer lost)
+    station.transport.faults = [Fault.NONE] * 4 + [Fault.DROP_RESPONSE]
+    with pytest.raises(Exception, match="could not be reached"):
+        station.engine.run_once()
+    assert len(server.events()) == 21  # three batches of 7 committed
+    assert station.store.pending_summary().count == 26  # only two acknowledged here
+    sync_until_quiet(station)
+    check_server_matches(server, [station])
+    assert [e.seq for e in server.events()] == list(range(1, 41))
 
 
 def test_not_enrolled_station_does_not_sync(make_station):
