@@ -64,3 +64,36 @@ def device_manager(device_bridge) -> Iterator[DeviceManager]:
 def device_setup(device_manager, demo_station: Station, tmp_path: Path) -> DeviceSetupService:
     store = DeviceSettingsFile(tmp_path / "config.toml")
     return DeviceSetupService(device_manager, store, demo_station.operators)
+
+
+@pytest.fixture
+def receiving_window(qtbot, demo_station: Station, device_setup, device_bridge):
+    """The main window over the demo station with the demo supervisor signed in and the
+    Receiving page showing, once its first loads finished; yields ``(window, runner)``."""
+    from app.bootstrap import station_info  # noqa: PLC0415 - after the env
+    from app.services.demo_data import DEMO_OPERATORS  # noqa: PLC0415
+    from app.ui.main_window import MainWindow  # noqa: PLC0415
+    from app.ui.task_runner import TaskRunner  # noqa: PLC0415
+
+    runner = TaskRunner()
+    supervisor = DEMO_OPERATORS[1]
+    operator = demo_station.operators.sign_in_with_badge(supervisor.badge, supervisor.pin)
+    win = MainWindow(
+        station_info(demo_station),
+        demo_station.operators,
+        demo_station.custody_log,
+        runner,
+        devices=device_setup,
+        device_events=device_bridge,
+        receiving=demo_station.receiving,
+        custody=demo_station.custody,
+        samples_dir=Path(__file__).resolve().parents[2] / "resources" / "samples",
+    )
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    win.set_operator(operator)
+    win.show_page("receiving")
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
+    yield win, runner
+    runner.shutdown()

@@ -9,43 +9,18 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF
 
-from app.bootstrap import Station, station_info
 from app.domain.manifests import Discrepancy, DiscrepancyCode, ScanOutcome
-from app.services.demo_data import DEMO_JOB_ID, DEMO_OPERATORS
-from app.ui.main_window import MainWindow
+from app.services.demo_data import DEMO_JOB_ID
 from app.ui.models.discrepancy_table_model import DiscrepancyTableModel
 from app.ui.models.scan_table_model import ScanRow, ScanTableModel
-from app.ui.task_runner import TaskRunner
 from app.ui.widgets.signature_pad import SignaturePad
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 
 
 @pytest.fixture
-def window(qtbot, demo_station: Station, device_setup, device_bridge):
-    runner = TaskRunner()
-    supervisor = DEMO_OPERATORS[1]
-    operator = demo_station.operators.sign_in_with_badge(supervisor.badge, supervisor.pin)
-    win = MainWindow(
-        station_info(demo_station),
-        demo_station.operators,
-        demo_station.custody_log,
-        runner,
-        devices=device_setup,
-        device_events=device_bridge,
-        receiving=demo_station.receiving,
-        custody=demo_station.custody,
-        samples_dir=SAMPLES,
-    )
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.set_operator(operator)
-    win.show_page("receiving")
-    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
-    yield win
-    runner.shutdown()
-    win.io_runner.shutdown()
+def window(receiving_window):
+    return receiving_window[0]
 
 
 def scan(qtbot, page, value: str):

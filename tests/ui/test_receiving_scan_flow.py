@@ -15,46 +15,22 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QDialogButtonBox
 
-from app.bootstrap import Station, station_info
+from app.bootstrap import Station
 from app.devices.port_worker import PortWorker
 from app.domain.devices import DeviceConfig, DeviceKind, DeviceState
 from app.domain.manifests import ScanOutcome
-from app.services.demo_data import DEMO_JOB_ID, DEMO_OPERATORS
+from app.services.demo_data import DEMO_JOB_ID
 from app.storage.repositories import LedgerReader
-from app.ui.main_window import MainWindow
 from app.ui.pages.receiving_page import SAVING_SUFFIX
 from app.ui.receiving_dialogs import CloseReceivingDialog, InboundHandoffDialog
-from app.ui.task_runner import TaskRunner
 from drivers.simulators.barcode_scanner import FakeBarcodeScanner, scan_bytes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 
 
 @pytest.fixture
-def station_window(qtbot, demo_station: Station, device_setup, device_bridge):
-    runner = TaskRunner()
-    supervisor = DEMO_OPERATORS[1]
-    operator = demo_station.operators.sign_in_with_badge(supervisor.badge, supervisor.pin)
-    win = MainWindow(
-        station_info(demo_station),
-        demo_station.operators,
-        demo_station.custody_log,
-        runner,
-        devices=device_setup,
-        device_events=device_bridge,
-        receiving=demo_station.receiving,
-        custody=demo_station.custody,
-        samples_dir=SAMPLES,
-    )
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    win.set_operator(operator)
-    win.show_page("receiving")
-    qtbot.waitUntil(lambda: runner.pending == 0, timeout=10_000)
-    yield win, runner
-    runner.shutdown()
-    win.io_runner.shutdown()
+def station_window(receiving_window):
+    return receiving_window
 
 
 def previewed_scan(qtbot, page, value: str):
