@@ -17,7 +17,9 @@ from app.ui.task_runner import TaskRunner
 class IoTaskRunner(TaskRunner):
     """A :class:`TaskRunner` over a small pool of I/O threads instead of the DB worker."""
 
-    def __init__(self, parent: QObject | None = None, workers: int = 2) -> None:
+    def __init__(
+        self, parent: QObject | None = None, workers: int = 2, name: str = "io-pool"
+    ) -> None:
         super().__init__(parent)
         self._executor.shutdown(wait=False)
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="io-pool")
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)

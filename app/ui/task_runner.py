@@ -26,6 +26,15 @@ class TaskRunner(QObject):
     _finished = Signal(object)  # a zero-argument closure to run on the GUI thread
     busy_changed = Signal(bool)
 
+    # Tasks pending in every runner of the process (GUI thread only, like ``run``): the
+    # GUI-thread garbage collector postpones its long collections while workers are busy.
+    _pending_everywhere = 0
+
+    @classmethod
+    def pending_everywhere(cls) -> int:
+        """Tasks submitted to any runner whose callbacks have not run yet (GUI thread)."""
+        return TaskRunner._pending_everywhere
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-worker")
@@ -46,6 +55,7 @@ class TaskRunner(QObject):
         """Run ``fn`` on the worker; then ``on_done(result)`` or ``on_error(exc)`` on the GUI
         thread. Both callbacks are required: a task whose failure nobody handles is a bug."""
         self._pending += 1
+        TaskRunner._pending_everywhere += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
         future = self._executor.submit(fn)
@@ -64,6 +74,7 @@ class TaskRunner(QObject):
     @Slot(object)
     def _on_finished(self, callback: Callable[[], None]) -> None:
         self._pending -= 1
+        TaskRunner._pending_everywhere -= 1
         try:
             callback()
         finally:

@@ -83,6 +83,50 @@ def test_scans_while_the_db_worker_is_busy_show_at_once_and_are_all_recorded(sta
     assert SAVING_SUFFIX not in page.banner_detail.text()
 
 
+def test_a_slow_preview_is_still_shown_before_the_next_scans(station_window, qtbot, monkeypatch):
+    """Previews come back in arrival order. A preview slowed down (measured: the import's
+    CPU-bound worker holds the GIL) once finished after the next scan's on a second pool
+    thread; the page then dropped it as stale and that scan got no feedback until recorded."""
+    win, runner = station_window
+    page = win.receiving_page
+    receiving = page._receiving
+    real_preview = receiving.preview_scan
+    release_first, second_done = threading.Event(), threading.Event()
+
+    def preview_scan(job_id: str, value: str):
+        # The slowness is injected: a GIL-starved thread cannot be made slow on demand.
+        if value == "WD-WCC4N7XYZ123":
+            release_first.wait(30)
+        result = real_preview(job_id, value)
+        if value == "CNU0000NEW":
+            second_done.set()
+        return result
+
+    monkeypatch.setattr(receiving, "preview_scan", preview_scan)
+    started, release_worker = threading.Event(), threading.Event()
+    runner.run(lambda: (started.set(), release_worker.wait(30)), lambda _r: None, lambda _e: None)
+    assert started.wait(10)
+    previews = []
+    page.scan_previewed.connect(previews.append)
+    try:
+        page.add_scan("WD-WCC4N7XYZ123", "test scanner")
+        page.add_scan("CNU0000NEW", "test scanner")
+        # The second preview must not overtake the first: it waits behind it.
+        assert not second_done.wait(1)
+        release_first.set()
+        qtbot.waitUntil(lambda: len(previews) == 2, timeout=10_000)
+        assert [r.value for r in previews] == ["WD-WCC4N7XYZ123", "CNU0000NEW"]
+        assert page.banner_headline.text() == "NOT ON MANIFEST"
+        assert page.banner_detail.text().endswith(SAVING_SUFFIX)
+    finally:
+        release_first.set()
+        release_worker.set()
+    completed = []
+    page.scan_completed.connect(completed.append)
+    qtbot.waitUntil(lambda: len(completed) == 2, timeout=10_000)
+    assert [r.value for r in completed] == ["WD-WCC4N7XYZ123", "CNU0000NEW"]
+
+
 def test_an_idle_worker_records_without_a_preview(station_window, qtbot):
     win, _runner = station_window
     page = win.receiving_page
