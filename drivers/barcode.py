@@ -127,14 +127,16 @@ class BarcodeFramer:
         self._buf.clear()
         return [frame]
 
-    def feed(self, data: bytes, now: float) -> list[RawFrame]:
+    def feed(self, data: bytes, now: float, *, continuing: bool = False) -> list[RawFrame]:
         """Add ``data`` that arrived at monotonic time ``now``; return the frames it completes.
 
         The whole chunk is treated as arriving at ``now`` (a read returns a burst). A frame in
         progress that was already silent for the inter-character timeout before ``now`` is closed
-        first. Empty frames are dropped.
+        first, unless ``continuing``: the bytes were already waiting when the reader came to
+        them, so their arrival time is unknown and they extend the frame in progress. Empty
+        frames are dropped.
         """
-        frames = self.poll(now)
+        frames = [] if continuing else self.poll(now)
         if not data:
             return frames
         suffix = self._config.suffix
@@ -284,6 +286,15 @@ class BarcodeScanner:
         while True:
             if self._frames:
                 return decode_frame(self._frames.popleft(), self._config, self._source)
+            late = self._waiting_bytes()
+            if late:
+                # Bytes already waiting in the OS buffer continue the frame in progress even
+                # if this thread comes to them after the inter-character timeout: a worker
+                # starved of the CPU or the GIL (a large import, a garbage collection) must not
+                # split a scan by a "silence" it caused itself. Only silence with nothing
+                # waiting ends a frame.
+                self._frames.extend(self._framer.feed(late, self._clock(), continuing=True))
+                continue
             now = self._clock()
             self._frames.extend(self._framer.poll(now))
             if self._frames:
@@ -294,6 +305,16 @@ class BarcodeScanner:
                 raise DeviceTimeout(f"no barcode frame within {timeout_s:.3f} s{detail}")
             data = self._read_chunk()
             self._frames.extend(self._framer.feed(data, self._clock()))
+
+    def _waiting_bytes(self) -> bytes:
+        """What the port has already received (without waiting); b"" when nothing is there."""
+        try:
+            waiting = self._port.in_waiting
+            return self._port.read(waiting) if waiting else b""
+        except (serial.SerialException, OSError) as exc:
+            self._framer.reset()
+            self._frames.clear()
+            raise DeviceDisconnected(f"scanner port {self._source or '?'} failed: {exc}") from exc
 
     def _read_chunk(self) -> bytes:
         try:

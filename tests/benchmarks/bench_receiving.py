@@ -233,7 +233,11 @@ class RealPath:
             self.page.scan_completed.disconnect(results.append)
         wrong = [r for r in results if r.outcome is not ScanOutcome.MATCHED]
         if wrong:
-            raise RuntimeError(f"{len(wrong)} benchmark scans did not match: {wrong[0].headline}")
+            raise RuntimeError(
+                f"{len(wrong)} of {len(results)} benchmark scans did not match; first: "
+                f"{wrong[0].value!r} ({wrong[0].headline}), sent #{results.index(wrong[0])}: "
+                f"{values[results.index(wrong[0])]!r}"
+            )
         return latencies
 
     def scans_during_import(

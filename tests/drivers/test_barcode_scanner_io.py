@@ -2,6 +2,7 @@
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -189,3 +190,30 @@ def test_socket_fake_device() -> None:
         port.close()
         thread.join(TIMEOUT_S)
         server.close()
+
+
+def test_a_late_reader_does_not_split_a_frame_by_silence() -> None:
+    """The port worker can be starved (a large import holds the GIL, a garbage collection
+    runs) for longer than the inter-character timeout while the rest of a scan already waits
+    in the OS buffer: that is not silence on the line, and the scan must stay whole."""
+    port = open_port("loop://", SerialSettings(read_timeout_s=0.001))
+    try:
+        scanner = BarcodeScanner(port, BarcodeConfig(inter_char_timeout_s=0.05))
+        port.write(b"]C0SN-12")
+        with pytest.raises(DeviceTimeout, match="8 bytes of a partial frame"):
+            scanner.read_scan(0.02)  # the first half is read and buffered
+        port.write(b"3456\r\n")
+        time.sleep(0.2)  # the reader is late: four times the inter-character timeout
+        assert scanner.read_scan(TIMEOUT_S).value == "SN-123456"
+    finally:
+        port.close()
+
+
+def test_real_silence_with_nothing_waiting_still_ends_a_frame() -> None:
+    port = open_port("loop://", SerialSettings(read_timeout_s=0.001))
+    try:
+        scanner = BarcodeScanner(port, BarcodeConfig(inter_char_timeout_s=0.05))
+        port.write(b"]C0NO-SUFFIX")
+        assert scanner.read_scan(TIMEOUT_S).value == "NO-SUFFIX"
+    finally:
+        port.close()
