@@ -231,7 +231,7 @@ def _toml_value(value: object) -> str:
     if isinstance(value, str):
         # JSON string escapes (\" \\ \n \uXXXX) are all valid in TOML basic strings.
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list) and all(not isinstance(v, dict) for v in value):
+    if _plain_list(value):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to the settings file")
 

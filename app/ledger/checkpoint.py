@@ -225,7 +225,9 @@ def verify_checkpoint(note: str, verifier: VerifierKey) -> Checkpoint:
     origin, size_text, root_text = lines[:3]
     if origin != verifier.name:
         raise CheckpointError(f"the checkpoint is for log {origin!r}, not {verifier.name!r}")
-    if not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")):
+    if not (size_text.isascii() and size_text.isdigit()) or (
+        size_text != "0" and size_text.startswith("0")
+    ):
         raise CheckpointError("the checkpoint's tree size is not a decimal number")
     try:
         root = base64.b64decode(root_text, validate=True)

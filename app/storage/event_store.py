@@ -33,12 +33,11 @@ _EVENT_COLUMN_NAMES = (
     "hash",
     "sig",
 )
-_COLUMN_LIST = (
-    "seq, event_id, station_id, facility_id, hlc_l, hlc_c, device_time, operator_id, type, "
-    "schema_version, payload, refs, prev_hash, hash, sig"
-)
+_COLUMN_LIST = ", ".join(_EVENT_COLUMN_NAMES)
 # Constant text; every value is a bound parameter.
-_INSERT_EVENTS = "INSERT INTO events (" + _COLUMN_LIST + ") VALUES (" + ", ".join("?" * 15) + ")"  # noqa: S608
+_INSERT_EVENTS = (
+    f"INSERT INTO events ({_COLUMN_LIST}) VALUES ({', '.join('?' * len(_EVENT_COLUMN_NAMES))})"  # noqa: S608
+)
 _SELECT_LEDGER_PAGE = "SELECT " + _COLUMN_LIST + " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"  # noqa: S608
 
 
@@ -62,11 +61,6 @@ def row_tuple(envelope: Envelope) -> tuple[Any, ...]:
         envelope.hash,
         envelope.sig,
     )
-
-
-def row_of(envelope: Envelope) -> dict[str, Any]:
-    """The ``events`` row for an envelope as a column → value mapping."""
-    return dict(zip(_EVENT_COLUMN_NAMES, row_tuple(envelope), strict=True))
 
 
 class EventStore:

@@ -26,6 +26,7 @@ from app.domain.manifests import (
     make_expected_line,
 )
 from app.domain.reference import ReceiptParty, ReceivingExceptionRef, ReferenceKind
+from app.ledger.canonical import parse_json
 
 _LINE_COLUMNS = (
     "l.manifest_id, l.line_no, l.serial, l.asset_tag, l.epc, l.make, l.model, l.device_type, "
@@ -269,7 +270,7 @@ class ReceivingRepository:
             "WHERE j.job_id = ?",
             (job_id,),
         )
-        return json.loads(rows[0][0]) if rows else None
+        return parse_json(rows[0][0]) if rows else None
 
     # ---- custody ----
 
@@ -308,4 +309,4 @@ class ReceivingRepository:
             "WHERE s.subject_kind = 'asset' AND s.subject_id = ? ORDER BY e.seq",
             (asset_id,),
         )
-        return [AssetEvent(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
+        return [AssetEvent(r[0], r[1], r[2], r[3], parse_json(r[4])) for r in rows]

@@ -94,3 +94,13 @@ def test_key_file_created_once_with_owner_only_permissions(tmp_path):
     path.write_text("PRIVATE+KEY+x+00000000+AAAA\n")
     with pytest.raises(CheckpointError, match=str(path)):
         CheckpointSigner.load_or_create(path, "x")
+
+
+@pytest.mark.parametrize("size", ["\u00b2", "\u0663", "010", "-1"])
+def test_a_signed_size_that_is_not_plain_decimal_is_refused(size):
+    """A correctly signed body whose size line is not ASCII decimal ("²" and Arabic-Indic
+    digits pass str.isdigit) is refused as a checkpoint error, never a bare ValueError."""
+    signer = CheckpointSigner("itad.example/log", bytes([3]) * 32)
+    body = f"itad.example/log\n{size}\n{base64.b64encode(ROOT).decode()}\n"
+    with pytest.raises(CheckpointError, match="not a decimal number"):
+        verify_checkpoint(signer.sign_text(body), signer.verifier)

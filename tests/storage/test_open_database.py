@@ -15,7 +15,13 @@ from app.domain.errors import DatabaseCorrupt, DatabaseLocked, DatabaseTooNew
 from app.ledger.chain import EventDraft, Sealer
 from app.ledger.hlc import HybridLogicalClock
 from app.ledger.keys import StationKey
-from app.storage.database import DB_FILE_NAME, LOCK_FILE_NAME, open_station_database
+from app.storage.database import (
+    DB_FILE_NAME,
+    LOCK_FILE_NAME,
+    current_revision,
+    head_revision,
+    open_station_database,
+)
 from app.storage.event_store import EventStore
 from app.storage.process_lock import ProcessLock
 from app.storage.projector import Projector
@@ -143,7 +149,12 @@ def test_an_empty_file_is_a_new_station(data_dir):
     data_dir.mkdir()
     (data_dir / DB_FILE_NAME).write_bytes(b"")
     db = open_station_database(data_dir)
-    db.close()
+    try:
+        # Migrated to the newest schema, and nothing to back up from an empty file.
+        assert current_revision(db.engine) == head_revision()
+        assert db.backup_path is None
+    finally:
+        db.close()
 
 
 HOLD_SCRIPT = """
