@@ -52,7 +52,11 @@ class BarcodeConfig:
     non-empty ``suffix`` (for example ETX, or CR LF exactly) is then the only terminator, which
     lets multi-line 2D payloads through. ``prefix`` is a configured header that must start every
     frame (for example STX); it is stripped. ``inter_char_timeout_s``: silence after at least one
-    byte that ends a frame; ``None`` disables silence framing. ``require_suffix``: a frame ended
+    byte that ends a frame; ``None`` disables silence framing. Silence is judged on the line,
+    not on the reader: bytes already waiting in the port when the reader gets to them continue
+    the frame, so a starved reader never splits a scan. The price, for a scanner configured to
+    send no terminator at all: two scans that both arrive while the reader is starved come out
+    as one joined value (which then matches nothing). ``require_suffix``: a frame ended
     by silence rather than the suffix is reported as a partial frame (ProtocolError) instead of a
     scan; use it when the scanner is known to always send a suffix.
     """
@@ -286,7 +290,7 @@ class BarcodeScanner:
         while True:
             if self._frames:
                 return decode_frame(self._frames.popleft(), self._config, self._source)
-            late = self._waiting_bytes()
+            late = self._read_chunk(wait=False)
             if late:
                 # Bytes already waiting in the OS buffer continue the frame in progress even
                 # if this thread comes to them after the inter-character timeout: a worker
@@ -303,22 +307,18 @@ class BarcodeScanner:
                 partial = self._framer.pending
                 detail = f"; {len(partial)} bytes of a partial frame buffered" if partial else ""
                 raise DeviceTimeout(f"no barcode frame within {timeout_s:.3f} s{detail}")
-            data = self._read_chunk()
+            data = self._read_chunk(wait=True)
             self._frames.extend(self._framer.feed(data, self._clock()))
 
-    def _waiting_bytes(self) -> bytes:
-        """What the port has already received (without waiting); b"" when nothing is there."""
+    def _read_chunk(self, *, wait: bool) -> bytes:
+        """What the port has already received; with ``wait``, at least one byte if one comes
+        within the port's read timeout. b"" when nothing is there. A failing port discards
+        the partial frame and raises :class:`DeviceDisconnected`."""
         try:
             waiting = self._port.in_waiting
-            return self._port.read(waiting) if waiting else b""
-        except (serial.SerialException, OSError) as exc:
-            self._framer.reset()
-            self._frames.clear()
-            raise DeviceDisconnected(f"scanner port {self._source or '?'} failed: {exc}") from exc
-
-    def _read_chunk(self) -> bytes:
-        try:
-            return self._port.read(max(1, self._port.in_waiting))
+            if not (waiting or wait):
+                return b""
+            return self._port.read(max(1, waiting))
         except (serial.SerialException, OSError) as exc:
             self._framer.reset()
             self._frames.clear()

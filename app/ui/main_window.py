@@ -79,16 +79,18 @@ class MainWindow(QMainWindow):
         self.custody_log_page = CustodyLogPage(custody_log, operators, runner)
         self.devices_page = DevicesPage(devices, device_events, runner)
         self.receiving_page: ReceivingPage | None = None
+        # File work (manifest parsing, wipe reports) for the pages that have any.
+        self.io_runner = IoTaskRunner(self)
         if receiving is not None and custody is not None:
-            self.io_runner = IoTaskRunner(self)
             self.receiving_page = ReceivingPage(
                 receiving, custody, runner, self.io_runner, samples_dir=samples_dir
             )
             device_events.scan_received.connect(self.receiving_page.on_device_scan)
             device_events.tag_observed.connect(self.receiving_page.on_tag_event)
-        self.grading_page = self._grading_page(grading, runner, device_events)
-        self.sanitization_page = self._sanitization_page(sanitization, info, runner, device_events)
-        self.pallets_page = self._pallets_page(palletizing, runner, device_events)
+        self.grading_page = GradingPage(grading, runner) if grading is not None else None
+        self.sanitization_page = self._sanitization_page(sanitization, info, runner)
+        self.pallets_page = PalletsPage(palletizing, runner) if palletizing is not None else None
+        device_events.scan_received.connect(self._on_device_events_scan_received)
         self.pages: dict[str, QWidget] = {}
         for name in PAGE_NAMES:
             if name == "custody-log":
@@ -214,50 +216,16 @@ class MainWindow(QMainWindow):
         self.devices_page.add_wedge_scan(text)
         if self.receiving_page is not None and self.current_page_name() == "receiving":
             self.receiving_page.add_scan(text, "keyboard wedge")
-        if self.grading_page is not None and self.current_page_name() == "grading":
-            self.grading_page.scan(text)
-        if self.sanitization_page is not None and self.current_page_name() == "sanitization":
-            self.sanitization_page.scan(text)
-        if self.pallets_page is not None and self.current_page_name() == "pallets":
-            self.pallets_page.scan(text)
-
-    def _grading_page(
-        self,
-        grading: GradingService | None,
-        runner: TaskRunner,
-        device_events: DeviceEventBridge,
-    ) -> GradingPage | None:
-        if grading is None:
-            return None
-        device_events.scan_received.connect(self._on_device_events_scan_received)
-        return GradingPage(grading, runner)
-
-    def _pallets_page(
-        self,
-        palletizing: PalletizingService | None,
-        runner: TaskRunner,
-        device_events: DeviceEventBridge,
-    ) -> PalletsPage | None:
-        if palletizing is None:
-            return None
-        if self.grading_page is None and self.sanitization_page is None:
-            # Otherwise already connected for those pages: one connection serves all.
-            device_events.scan_received.connect(self._on_device_events_scan_received)
-        return PalletsPage(palletizing, runner)
+        self._scan_on_current_page(text)
 
     def _sanitization_page(
         self,
         sanitization: SanitizationService | None,
         info: StationInfo,
         runner: TaskRunner,
-        device_events: DeviceEventBridge,
     ) -> SanitizationPage | None:
         if sanitization is None:
             return None
-        if not hasattr(self, "io_runner"):
-            self.io_runner = IoTaskRunner(self)
-        if self.grading_page is None:  # otherwise connected once by ``_grading_page``
-            device_events.scan_received.connect(self._on_device_events_scan_received)
         return SanitizationPage(
             sanitization,
             runner,
@@ -266,13 +234,18 @@ class MainWindow(QMainWindow):
         )
 
     def _on_device_events_scan_received(self, scan: DeviceScan) -> None:
-        # A serial scanner's scan looks the asset up while the Grading page is showing.
-        if self.grading_page is not None and self.current_page_name() == "grading":
-            self.grading_page.scan(scan.value)
-        if self.sanitization_page is not None and self.current_page_name() == "sanitization":
-            self.sanitization_page.scan(scan.value)
-        if self.pallets_page is not None and self.current_page_name() == "pallets":
-            self.pallets_page.scan(scan.value)
+        # The Receiving page takes serial scans through its own connection (``on_device_scan``).
+        self._scan_on_current_page(scan.value)
+
+    def _scan_on_current_page(self, value: str) -> None:
+        """A scan (serial or wedge) for the Grading, Sanitization or Pallets page, if showing."""
+        page = {
+            "grading": self.grading_page,
+            "sanitization": self.sanitization_page,
+            "pallets": self.pallets_page,
+        }.get(self.current_page_name())
+        if page is not None:
+            page.scan(value)
 
     def _on_device_events_status_changed(self, _status: DeviceStatus) -> None:
         # The page's model has this status too (connected before this slot): count from it.

@@ -2,7 +2,6 @@
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -192,18 +191,33 @@ def test_socket_fake_device() -> None:
         server.close()
 
 
+class _SteppingClock:
+    """Monotonic seconds that move ``step_s`` on every reading (and by hand)."""
+
+    def __init__(self, step_s: float) -> None:
+        self.now = 100.0
+        self._step_s = step_s
+
+    def __call__(self) -> float:
+        self.now += self._step_s
+        return self.now
+
+
 def test_a_late_reader_does_not_split_a_frame_by_silence() -> None:
     """The port worker can be starved (a large import holds the GIL, a garbage collection
     runs) for longer than the inter-character timeout while the rest of a scan already waits
     in the OS buffer: that is not silence on the line, and the scan must stay whole."""
+    # An injected clock (a few ms per look) instead of sleeping: the test cannot be made
+    # flaky by a loaded machine, and the lateness is exact.
+    clock = _SteppingClock(step_s=0.005)
     port = open_port("loop://", SerialSettings(read_timeout_s=0.001))
     try:
-        scanner = BarcodeScanner(port, BarcodeConfig(inter_char_timeout_s=0.05))
+        scanner = BarcodeScanner(port, BarcodeConfig(inter_char_timeout_s=0.05), clock=clock)
         port.write(b"]C0SN-12")
         with pytest.raises(DeviceTimeout, match="8 bytes of a partial frame"):
             scanner.read_scan(0.02)  # the first half is read and buffered
         port.write(b"3456\r\n")
-        time.sleep(0.2)  # the reader is late: four times the inter-character timeout
+        clock.now += 0.2  # the reader is late: four times the inter-character timeout
         assert scanner.read_scan(TIMEOUT_S).value == "SN-123456"
     finally:
         port.close()

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.bootstrap import Station, station_info
+from app.domain.devices import DeviceScan
 from app.domain.grading import CheckResult, GradeRecord
 from app.services.demo_data import DEMO_OPERATORS, DEMO_WIPED_SERIALS
 from app.ui.main_window import MainWindow
@@ -139,6 +140,23 @@ def test_a_stray_scan_does_not_throw_a_half_done_sheet_away(qtbot, window):
     assert page.status_label.text().startswith("Scan PF3XK9QZ not used")
     assert page._context.asset.serial == DEMO_WIPED_SERIALS[0]
     assert len(page.checklist.answers()) == 3
+
+
+def test_a_serial_scanners_scan_looks_the_asset_up_only_while_grading_shows(
+    qtbot, window, device_bridge
+):
+    page = window.grading_page
+    window.show_page("devices")
+    # Posted from this thread, delivered queued, as a port worker's scan would be.
+    device_bridge.post(DeviceScan("bench", "PF3XK9QZ", "Code 128", "]C0", (), 1.0))
+    qtbot.waitUntil(lambda: window.devices_page.activity.rowCount() == 1, timeout=10_000)
+    assert page._context is None and window.runner.pending == 0
+    window.show_page("grading")
+    device_bridge.post(DeviceScan("bench", DEMO_WIPED_SERIALS[0], "Code 128", "]C0", (), 2.0))
+    qtbot.waitUntil(
+        lambda: page._context is not None and page._context.asset.serial == DEMO_WIPED_SERIALS[0],
+        timeout=10_000,
+    )
 
 
 def test_an_unknown_scan_says_so_in_one_sentence(qtbot, window):

@@ -11,7 +11,6 @@ import subprocess
 import threading
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -28,19 +27,16 @@ from drivers.simulators.barcode_scanner import FakeBarcodeScanner, scan_bytes
 SAMPLES = Path(__file__).resolve().parents[2] / "resources" / "samples"
 
 
-@pytest.fixture
-def station_window(receiving_window):
-    return receiving_window
-
-
 def previewed_scan(qtbot, page, value: str):
     with qtbot.waitSignal(page.scan_previewed, timeout=10_000) as blocker:
         page.add_scan(value, "test scanner")
     return blocker.args[0]
 
 
-def test_scans_while_the_db_worker_is_busy_show_at_once_and_are_all_recorded(station_window, qtbot):
-    win, runner = station_window
+def test_scans_while_the_db_worker_is_busy_show_at_once_and_are_all_recorded(
+    receiving_window, qtbot
+):
+    win, runner = receiving_window
     page = win.receiving_page
     assert page.current_job() == DEMO_JOB_ID
     # Hold the DB worker the way a long import does: it is really busy until released.
@@ -83,11 +79,11 @@ def test_scans_while_the_db_worker_is_busy_show_at_once_and_are_all_recorded(sta
     assert SAVING_SUFFIX not in page.banner_detail.text()
 
 
-def test_a_slow_preview_is_still_shown_before_the_next_scans(station_window, qtbot, monkeypatch):
+def test_a_slow_preview_is_still_shown_before_the_next_scans(receiving_window, qtbot, monkeypatch):
     """Previews come back in arrival order. A preview slowed down (measured: the import's
     CPU-bound worker holds the GIL) once finished after the next scan's on a second pool
     thread; the page then dropped it as stale and that scan got no feedback until recorded."""
-    win, runner = station_window
+    win, runner = receiving_window
     page = win.receiving_page
     receiving = page._receiving
     real_preview = receiving.preview_scan
@@ -127,8 +123,8 @@ def test_a_slow_preview_is_still_shown_before_the_next_scans(station_window, qtb
     assert [r.value for r in completed] == ["WD-WCC4N7XYZ123", "CNU0000NEW"]
 
 
-def test_an_idle_worker_records_without_a_preview(station_window, qtbot):
-    win, _runner = station_window
+def test_an_idle_worker_records_without_a_preview(receiving_window, qtbot):
+    win, _runner = receiving_window
     page = win.receiving_page
     previews = []
     page.scan_previewed.connect(previews.append)
@@ -147,8 +143,8 @@ def label_events(station: Station) -> list[dict]:
     ]
 
 
-def test_intake_label_toggle_prints_each_received_asset(station_window, qtbot, demo_station):
-    win, runner = station_window
+def test_intake_label_toggle_prints_each_received_asset(receiving_window, qtbot, demo_station):
+    win, runner = receiving_window
     page = win.receiving_page
     printer = demo_station.demo_printer
     assert printer is not None
@@ -186,9 +182,9 @@ def test_intake_label_toggle_prints_each_received_asset(station_window, qtbot, d
 
 
 def test_a_runaway_manifest_is_refused_at_preview_while_scanning_goes_on(
-    station_window, qtbot, demo_station, tmp_path
+    receiving_window, qtbot, demo_station, tmp_path
 ):
-    win, _runner = station_window
+    win, _runner = receiving_window
     page = win.receiving_page
     path = tmp_path / "register.csv"
     path.write_text("Serial,Make\n" + "".join(f"SN-{i:07d},HP\n" for i in range(1_000_000)))
@@ -209,8 +205,8 @@ def test_a_runaway_manifest_is_refused_at_preview_while_scanning_goes_on(
     assert [j.job_id for j in demo_station.receiving.jobs()] == [DEMO_JOB_ID]
 
 
-def test_cancelling_a_large_import_imports_nothing(station_window, qtbot, demo_station, tmp_path):
-    win, runner = station_window
+def test_cancelling_a_large_import_imports_nothing(receiving_window, qtbot, demo_station, tmp_path):
+    win, runner = receiving_window
     page = win.receiving_page
     path = tmp_path / "big.csv"
     path.write_text("Serial,Make\n" + "".join(f"BIG-{i:07d},HP\n" for i in range(200_000)))
@@ -232,12 +228,12 @@ def test_cancelling_a_large_import_imports_nothing(station_window, qtbot, demo_s
 
 
 def test_the_demo_flow_from_manifest_to_discrepancy_pdf(
-    station_window, qtbot, demo_station, device_bridge, tmp_path
+    receiving_window, qtbot, demo_station, device_bridge, tmp_path
 ):
     """Done means (issue 4): import a manifest, record the truck's arrival with seals and
     signatures, scan from a simulated scanner (a real pty, the station's port worker) with
     instant feedback and intake labels, close the job with a discrepancy PDF."""
-    win, runner = station_window
+    win, runner = receiving_window
     page = win.receiving_page
     dialog = page.open_import_dialog()
     qtbot.addWidget(dialog)
@@ -306,9 +302,9 @@ def test_the_demo_flow_from_manifest_to_discrepancy_pdf(
 
 
 def test_a_scan_while_a_large_import_is_recorded_is_not_lost(
-    station_window, qtbot, demo_station, tmp_path
+    receiving_window, qtbot, demo_station, tmp_path
 ):
-    win, _runner = station_window
+    win, _runner = receiving_window
     page = win.receiving_page
     path = tmp_path / "large.csv"
     path.write_text("Serial,Make\n" + "".join(f"LRG-{i:07d},HP\n" for i in range(50_000)))

@@ -438,7 +438,7 @@ class ReceivingPage(QWidget):
         self.scan_edit.clear()
         self.add_scan(value, "typed")
 
-    def _on_scanned(self, result: ScanResult, seq: int = 0) -> None:
+    def _on_scanned(self, result: ScanResult, seq: int) -> None:
         severity = result.outcome.severity
         previewed = self._unanswered.pop(seq, None)
         if previewed is not None and previewed is not result.outcome:
@@ -477,7 +477,7 @@ class ReceivingPage(QWidget):
             self._print_intake_label(result.asset_id)
         self.scan_completed.emit(result)
 
-    def _on_scan_failed(self, value: str, exc: BaseException, seq: int = 0) -> None:
+    def _on_scan_failed(self, value: str, exc: BaseException, seq: int) -> None:
         self._unanswered.pop(seq, None)
         self._banner_seq = max(self._banner_seq, seq)
         message = getattr(exc, "message", None)
