@@ -4,11 +4,17 @@ reconciliation outcomes and discrepancy codes (docs: custody-and-receiving ยง4-ย
 from __future__ import annotations
 
 import enum
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from app.domain.records import positional_constructor
+
+#: A job ID a station and the server both accept (it appears in file names and barcodes).
+JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: What to tell a person whose job ID does not match :data:`JOB_ID_RE`.
+JOB_ID_RULE = "use letters, digits, '-', '_' or '.' (at most 64)"
 
 
 class ManifestField(enum.StrEnum):

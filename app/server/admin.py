@@ -7,7 +7,6 @@ connection inside the caller's transaction.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from app.domain.errors import UserFacingError
 from app.domain.events import ManifestLine
+from app.domain.manifests import JOB_ID_RE, JOB_ID_RULE
 from app.domain.reference import CustomerRef, JobRef, ManifestRef, ReferenceKind
 from app.importers.manifest_csv import parse_manifest
 from app.ledger.canonical import canonical_json
@@ -175,15 +175,26 @@ def compact_tombstones(conn: Connection, up_to_change_seq: int) -> None:
     )
 
 
-def load_reference_json(conn: Connection, data: dict[str, Any]) -> int:
-    """Load ``{"facility_id": "...", "<kind>": {"<row_id>": {...}}}`` (the admin file format)."""
+class ReferenceFileInvalid(UserFacingError):
+    code = "server.reference_file_invalid"
+    template = "Reference data not loaded: {why}. Nothing was stored."
+
+
+def load_reference_json(conn: Connection, data: Any) -> int:
+    """Load ``{"facility_id": "...", "<kind>": {"<row_id>": {...}}}`` (the admin file format).
+    Raises :class:`ReferenceFileInvalid` naming the key that does not fit (the caller's
+    transaction then stores nothing)."""
+    if not isinstance(data, dict):
+        raise ReferenceFileInvalid(why="the file must hold one JSON object, not a list or value")
     facility = str(data.get("facility_id", ""))
     count = 0
     for kind, rows in data.items():
         if kind == "facility_id":
             continue
         if not isinstance(rows, dict):
-            raise ValueError(f"{kind}: expected an object of row_id → row")
+            raise ReferenceFileInvalid(
+                why=f'"{kind}" must be an object of row_id → row, not {type(rows).__name__}'
+            )
         put_reference_rows(conn, kind, rows, facility_id=facility)
         count += len(rows)
     return count
@@ -191,9 +202,6 @@ def load_reference_json(conn: Connection, data: dict[str, Any]) -> int:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True)
-
-
-_JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 class ManifestUploadRefused(UserFacingError):
@@ -237,10 +245,8 @@ def upload_manifest(
         raise ManifestUploadRefused(why="no facility given")
     if not customer_id or len(customer_id) > 64:
         raise ManifestUploadRefused(why="the customer id must have 1 to 64 characters")
-    if not _JOB_ID_RE.match(job_id):
-        raise ManifestUploadRefused(
-            why="the job id must use letters, digits, '-', '_' or '.' (at most 64)"
-        )
+    if not JOB_ID_RE.match(job_id):
+        raise ManifestUploadRefused(why=f"the job id must {JOB_ID_RULE}")
     parsed = parse_manifest(data, file_name)
     manifest_id = manifest_id.strip() or f"MAN-{job_id}-{parsed.source_sha256[:6].upper()}"
     ref = ManifestRef(

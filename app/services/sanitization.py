@@ -461,7 +461,7 @@ class SanitizationService:
         operator_id: str,
         batch_id: str = "",
     ) -> EventDraft:
-        kind = MediaKind(medium.kind) if medium.kind in MediaKind.__members__ else wipe.drive.kind
+        kind = _kind(medium.kind)
         if kind is MediaKind.UNKNOWN:
             kind = wipe.drive.kind
         verdict = classify(wipe.technique, kind, wipe.result, tool_claim=wipe.tool_method_label)
@@ -584,11 +584,6 @@ class SanitizationService:
         return batch_id
 
     # ---- verification sampling (R2v3 QC) ----
-
-    def propose_sample(self, job_id: str, percent: int = 5) -> list[Medium]:
-        """A random sample of at least ``percent``% of the job's logically wiped drives."""
-        wiped = self._logically_sanitized(job_id.strip().upper())
-        return self._rng.sample(wiped, sample_size(len(wiped), percent))
 
     def _logically_sanitized(self, job_id: str) -> list[Medium]:
         return [m for m in self._reader.media_of_job(job_id) if m.outcome in ("CLEAR", "PURGE")]
@@ -987,10 +982,18 @@ class SanitizationService:
             line_items_sha256=digest,
         )
         pdf = render_certificate_pdf(data)
-        sha = self._blobs.put(pdf)
-        out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"{number}{'-reprint' if previous else ''}.pdf"
-        path.write_bytes(pdf)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(pdf)
+        except OSError as exc:
+            # A folder the operator picked (read-only, a file, a full disk): say which, and
+            # record nothing, so issuing again once it is fixed is not a reprint.
+            raise InvalidInput(
+                field=f"Certificate folder {out_dir}",
+                problem=f"could not be written ({exc.strerror or exc})",
+            ) from None
+        sha = self._blobs.put(pdf)
         self._events.append(
             [
                 draft(

@@ -221,10 +221,28 @@ def test_certificate_refused_while_a_drive_is_unsanitized_then_issued(
     assert reprint.reprint and reprint.certificate_no == issued.certificate_no
 
 
+def test_certificate_folder_that_cannot_be_written_is_named_and_nothing_is_recorded(
+    registered, tmp_path, services
+):
+    import_log(registered, tmp_path)
+    services.operators.sign_out()
+    services.operators.sign_in_with_badge(*SUPERVISOR)
+    registered.record_destruction(
+        BatchInput("SHRED-01", "H-4", ["DRV-LEN-1"], 1, TECH[0], TECH[1], 640)
+    )
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the certificate folder should be")
+    with pytest.raises(InvalidInput, match=r"Certificate folder .*not-a-folder.*could not be"):
+        registered.issue_certificate(DEMO_JOB_ID, blocker / "certs")
+    # Nothing was recorded: issuing into a usable folder is the first issue, not a reprint.
+    issued = registered.issue_certificate(DEMO_JOB_ID, tmp_path / "certs")
+    assert not issued.reprint and issued.pdf_path.is_file()
+
+
 def test_sample_is_at_least_five_percent(registered, tmp_path):
     import_log(registered, tmp_path)
-    sample = registered.propose_sample(DEMO_JOB_ID)
-    assert [m.serial for m in sample] == ["DRV-HP-1"]
+    sample = registered.draw_sample(DEMO_JOB_ID)
+    assert [d.drive_serial for d in sample] == ["DRV-HP-1"]
 
 
 # ---- R2v3 QC sampling, review resolution, oversize files (issue 5 follow-ups) ----
