@@ -159,7 +159,12 @@ def _server_admin(args: argparse.Namespace) -> int:
             f"{done.job_id} to facility {done.facility_id}"
         )
     else:
-        print(f"Loaded {run.load_reference(url, args.file)} reference rows")
+        try:
+            loaded = run.load_reference(url, args.file)
+        except UserFacingError as exc:
+            print(f"itad-station: {exc.message}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        print(f"Loaded {loaded} reference rows")
     return EXIT_OK
 
 

@@ -14,7 +14,6 @@ import dataclasses
 import gzip
 import hashlib
 import hmac
-import html
 import logging
 import os
 import time
@@ -27,7 +26,7 @@ import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from app.domain.errors import UserFacingError
 from app.ledger.checkpoint import Checkpoint, CheckpointSigner
@@ -523,10 +522,7 @@ def create_app(  # noqa: PLR0915 - the routes share the factory's state; one pla
     def facility_page(
         facility_id: str, _admin: Annotated[None, Depends(require_admin)]
     ) -> HTMLResponse:
-        now = now_ms()
-        page = _facility_html(engine, facility_id, now)
-        extra = facility_views.sections_html(engine, facility_id, now)
-        return HTMLResponse(page.replace("</body>", extra + "</body>", 1))
+        return HTMLResponse(facility_views.page_html(engine, facility_id, now_ms()))
 
     @api.get("/v1/admin/facilities/{facility_id}/exceptions")
     def list_exceptions(
@@ -590,75 +586,6 @@ def _ref_row(row: Any) -> wire.RefRow:
         change_seq=row.change_seq,
         deleted=row.deleted,
         body=json.loads(row.body),
-    )
-
-
-def _facility_html(engine: Engine, facility_id: str, now: int) -> str:
-    st, heads, ev, inc = schema.stations, schema.station_heads, schema.events, schema.incidents
-    # Events carry the facility label their station had when it made them; the facility a
-    # station belongs to is the one it enrolled in, so the page goes by station.
-    members = select(st.c.station_id).where(st.c.facility_id == facility_id)
-    with engine.connect() as conn:
-        stations = conn.execute(
-            select(st, heads.c.last_seq, heads.c.last_contact_ms)
-            .outerjoin(heads, heads.c.station_id == st.c.station_id)
-            .where(st.c.facility_id == facility_id)
-            .order_by(st.c.station_name)
-        ).all()
-        incidents = conn.execute(
-            select(inc)
-            .where(inc.c.facility_id == facility_id, inc.c.resolved.is_(False))
-            .order_by(inc.c.incident_id.desc())
-            .limit(200)
-        ).all()
-        quarantined = conn.execute(
-            select(ev.c.server_seq, ev.c.station_id, ev.c.seq, ev.c.type, ev.c.reason)
-            .where(ev.c.station_id.in_(members), ev.c.status == "quarantined")
-            .order_by(ev.c.server_seq.desc())
-            .limit(200)
-        ).all()
-        total = conn.execute(
-            select(func.count()).select_from(ev).where(ev.c.station_id.in_(members))
-        ).scalar_one()
-
-    def esc(value: object) -> str:
-        return html.escape(str(value))
-
-    def ago(ms: int | None) -> str:
-        if ms is None:
-            return "never"
-        minutes = max(0, now - ms) // 60_000
-        return "just now" if minutes < 1 else f"{minutes} min ago"
-
-    station_rows = "".join(
-        f"<tr><td>{esc(s.station_name)}</td><td>{esc(s.station_id)}</td>"
-        f"<td>{esc(s.last_seq or 0)}</td><td>{esc(ago(s.last_contact_ms))}</td>"
-        f"<td>{'REVOKED' if s.revoked else 'active'}</td></tr>"
-        for s in stations
-    )
-    incident_rows = "".join(
-        f"<tr><td>{esc(i.kind)}</td><td>{esc(i.station_id)}</td><td>{esc(i.seq)}</td>"
-        f"<td>{esc(i.detail)}</td><td>{esc(ago(i.created_at_ms))}</td></tr>"
-        for i in incidents
-    )
-    quarantine_rows = "".join(
-        f"<tr><td>{esc(q.server_seq)}</td><td>{esc(q.station_id)}</td><td>{esc(q.seq)}</td>"
-        f"<td>{esc(q.type)}</td><td>{esc(q.reason)}</td></tr>"
-        for q in quarantined
-    )
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>Facility {esc(facility_id)}</title>"
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style></head><body>"
-        f"<h1>Facility {esc(facility_id)}</h1><p>{esc(total)} events stored.</p>"
-        "<h2>Stations</h2><table><tr><th>Name</th><th>ID</th><th>Last seq</th>"
-        f"<th>Last contact</th><th>Status</th></tr>{station_rows}</table>"
-        f"<h2>Pending incidents ({len(incidents)})</h2><table><tr><th>Kind</th><th>Station</th>"
-        f"<th>Seq</th><th>Detail</th><th>When</th></tr>{incident_rows}</table>"
-        f"<h2>Quarantined events ({len(quarantined)})</h2><table><tr><th>Server seq</th>"
-        "<th>Station</th><th>Seq</th><th>Type</th><th>Reason</th></tr>"
-        f"{quarantine_rows}</table></body></html>"
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from app.server import schema
 from app.server.ingest import StationRecord, _insert, record_incident
@@ -156,14 +156,79 @@ def _ago(ms: int | None, now: int) -> str:
     return "just now" if minutes < 1 else f"{minutes} min ago"
 
 
-def sections_html(engine: Engine, facility_id: str, now_ms: int) -> str:
-    """The facility page's station-health and exception sections."""
+def _esc(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def page_html(engine: Engine, facility_id: str, now_ms: int) -> str:
+    """The read-only facility page: stations, pending incidents, quarantined events, station
+    health and open exceptions, all read in one connection."""
+    st, heads, ev, inc = schema.stations, schema.station_heads, schema.events, schema.incidents
+    # Events carry the facility label their station had when it made them; the facility a
+    # station belongs to is the one it enrolled in, so the page goes by station.
+    members = select(st.c.station_id).where(st.c.facility_id == facility_id)
     with engine.connect() as conn:
+        stations = conn.execute(
+            select(st, heads.c.last_seq, heads.c.last_contact_ms)
+            .outerjoin(heads, heads.c.station_id == st.c.station_id)
+            .where(st.c.facility_id == facility_id)
+            .order_by(st.c.station_name)
+        ).all()
+        incidents = conn.execute(
+            select(inc)
+            .where(inc.c.facility_id == facility_id, inc.c.resolved.is_(False))
+            .order_by(inc.c.incident_id.desc())
+            .limit(200)
+        ).all()
+        quarantined = conn.execute(
+            select(ev.c.server_seq, ev.c.station_id, ev.c.seq, ev.c.type, ev.c.reason)
+            .where(ev.c.station_id.in_(members), ev.c.status == "quarantined")
+            .order_by(ev.c.server_seq.desc())
+            .limit(200)
+        ).all()
+        total = conn.execute(
+            select(func.count()).select_from(ev).where(ev.c.station_id.in_(members))
+        ).scalar_one()
         health = station_health(conn, facility_id, now_ms)
         found = open_exceptions(conn, facility_id)
 
-    def esc(value: object) -> str:
-        return html.escape("" if value is None else str(value))
+    esc = _esc
+    station_rows = "".join(
+        f"<tr><td>{esc(s.station_name)}</td><td>{esc(s.station_id)}</td>"
+        f"<td>{esc(s.last_seq or 0)}</td><td>{esc(_ago(s.last_contact_ms, now_ms))}</td>"
+        f"<td>{'REVOKED' if s.revoked else 'active'}</td></tr>"
+        for s in stations
+    )
+    incident_rows = "".join(
+        f"<tr><td>{esc(i.kind)}</td><td>{esc(i.station_id)}</td><td>{esc(i.seq)}</td>"
+        f"<td>{esc(i.detail)}</td><td>{esc(_ago(i.created_at_ms, now_ms))}</td></tr>"
+        for i in incidents
+    )
+    quarantine_rows = "".join(
+        f"<tr><td>{esc(q.server_seq)}</td><td>{esc(q.station_id)}</td><td>{esc(q.seq)}</td>"
+        f"<td>{esc(q.type)}</td><td>{esc(q.reason)}</td></tr>"
+        for q in quarantined
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>Facility {esc(facility_id)}</title>"
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style></head><body>"
+        f"<h1>Facility {esc(facility_id)}</h1><p>{esc(total)} events stored.</p>"
+        "<h2>Stations</h2><table><tr><th>Name</th><th>ID</th><th>Last seq</th>"
+        f"<th>Last contact</th><th>Status</th></tr>{station_rows}</table>"
+        f"<h2>Pending incidents ({len(incidents)})</h2><table><tr><th>Kind</th><th>Station</th>"
+        f"<th>Seq</th><th>Detail</th><th>When</th></tr>{incident_rows}</table>"
+        f"<h2>Quarantined events ({len(quarantined)})</h2><table><tr><th>Server seq</th>"
+        "<th>Station</th><th>Seq</th><th>Type</th><th>Reason</th></tr>"
+        f"{quarantine_rows}</table>"
+        f"{_sections_html(health, found, now_ms)}</body></html>"
+    )
+
+
+def _sections_html(health: list[dict[str, Any]], found: list[dict[str, Any]], now_ms: int) -> str:
+    """The station-health and open-exception sections of the facility page."""
+    esc = _esc
 
     stale = sum(1 for h in health if h["stale"])
     health_rows = "".join(

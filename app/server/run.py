@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import Connection
 
 from app.server import admin, merkle_log
 from app.server.app import ENV_ADMIN_TOKEN, ENV_DATABASE_URL
@@ -59,35 +63,43 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def create_code(database_url: str, facility_id: str) -> str:
+@contextmanager
+def _admin_transaction(database_url: str) -> Iterator[Connection]:
+    """One transaction on the server database, migrated first; the engine is disposed after."""
     engine = create_server_engine(database_url)
     try:
         migrate(engine)
         with engine.begin() as conn:
-            return admin.new_enrolment_code(conn, facility_id, _now_ms())
+            yield conn
     finally:
         engine.dispose()
+
+
+def create_code(database_url: str, facility_id: str) -> str:
+    with _admin_transaction(database_url) as conn:
+        return admin.new_enrolment_code(conn, facility_id, _now_ms())
 
 
 def revoke(database_url: str, station_id: str) -> bool:
-    engine = create_server_engine(database_url)
-    try:
-        migrate(engine)
-        with engine.begin() as conn:
-            return admin.revoke_station(conn, station_id, _now_ms())
-    finally:
-        engine.dispose()
+    with _admin_transaction(database_url) as conn:
+        return admin.revoke_station(conn, station_id, _now_ms())
 
 
 def load_reference(database_url: str, path: Path) -> int:
-    engine = create_server_engine(database_url)
+    """Load an admin reference file; a file that cannot be read or parsed raises
+    :class:`admin.ReferenceFileInvalid` naming it (and the line and column for bad JSON)."""
     try:
-        migrate(engine)
         data = json.loads(path.read_text(encoding="utf-8"))
-        with engine.begin() as conn:
-            return admin.load_reference_json(conn, data)
-    finally:
-        engine.dispose()
+    except OSError as exc:
+        raise admin.ReferenceFileInvalid(why=f"{path} cannot be read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise admin.ReferenceFileInvalid(why=f"{path} is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise admin.ReferenceFileInvalid(
+            why=f"{path} is not valid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+        ) from exc
+    with _admin_transaction(database_url) as conn:
+        return admin.load_reference_json(conn, data)
 
 
 def upload_manifest(
@@ -100,19 +112,14 @@ def upload_manifest(
     customer_name: str = "",
 ) -> admin.UploadedManifest:
     """Publish a manifest file to a facility's stations (see :func:`admin.upload_manifest`)."""
-    engine = create_server_engine(database_url)
-    try:
-        migrate(engine)
-        data = path.read_bytes()
-        with engine.begin() as conn:
-            return admin.upload_manifest(
-                conn,
-                data=data,
-                file_name=path.name,
-                facility_id=facility_id,
-                customer_id=customer_id,
-                job_id=job_id,
-                customer_name=customer_name,
-            )
-    finally:
-        engine.dispose()
+    data = path.read_bytes()
+    with _admin_transaction(database_url) as conn:
+        return admin.upload_manifest(
+            conn,
+            data=data,
+            file_name=path.name,
+            facility_id=facility_id,
+            customer_id=customer_id,
+            job_id=job_id,
+            customer_name=customer_name,
+        )

@@ -21,7 +21,6 @@ not included (the Qt event loop is not running here).
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import queue
@@ -31,7 +30,6 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 import serial
@@ -52,29 +50,9 @@ from drivers.rfid_mercury import SimulatedTag, encode_tag_record
 from drivers.simulators.barcode_scanner import FakeBarcodeScanner, scan_bytes
 from drivers.simulators.rfid_readers import FakeMercuryReader
 from drivers.transport import SerialSettings, open_port
+from tests.benchmarks.figure import Figure
 
 LINE_BYTES_PER_S_115200 = 115200 / 10  # 8N1: 10 bits on the wire per byte
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    name: str
-    value: float
-    unit: str
-    baseline: float
-    baseline_name: str
-
-    def json_line(self) -> str:
-        ratio = self.value / self.baseline if self.baseline else None
-        return json.dumps(
-            {
-                "name": self.name,
-                "value": round(self.value, 4),
-                "unit": self.unit,
-                "baseline": round(self.baseline, 4),
-                "ratio": None if ratio is None else round(ratio, 4),
-            }
-        )
 
 
 def _p99(values: Sequence[float]) -> float:
@@ -369,8 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     figures = rfid_burst(args.epcs, args.rate, args.seconds) + barcode_latency(args.scans, 0.005)
     for figure in figures:
-        print(figure.json_line(), flush=True)
-        print(f"  baseline for {figure.name!r}: {figure.baseline_name}", file=sys.stderr)
+        figure.print()
         if figure.name in targets:
             op, goal = targets[figure.name]
             met = figure.value < goal if op == "<" else figure.value == goal

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sqlite3
 import sys
 import tempfile
@@ -48,22 +47,7 @@ from app.domain.ids import sscc18
 from app.domain.pallets import PalletType
 from app.services.demo_data import DEMO_OPERATORS
 from app.services.event_drafts import draft
-
-
-def _line(name: str, value: float, unit: str, baseline: float, baseline_name: str) -> None:
-    print(
-        json.dumps(
-            {
-                "name": name,
-                "value": round(value, 2),
-                "unit": unit,
-                "baseline": round(baseline, 2),
-                "ratio": round(value / baseline, 4) if baseline else None,
-            }
-        ),
-        flush=True,
-    )
-    print(f"  baseline for {name!r}: {baseline_name}", file=sys.stderr)
+from tests.benchmarks.figure import print_figure
 
 
 def _label(i: int) -> PalletLabelData:
@@ -141,7 +125,7 @@ def bench_labels(count: int) -> None:
     for data in labels:
         render_pdf([pallet_label_layout(data, LabelSize.PALLET_4X6)])
     ours_pdf = time.perf_counter() - t0
-    _line(
+    print_figure(
         f"pallet labels 4x6 as PDF ({count})",
         _rate(count, ours_pdf),
         "labels/s",
@@ -157,7 +141,7 @@ def bench_labels(count: int) -> None:
     for data in labels:
         render_zpl(pallet_label_layout(data, LabelSize.PALLET_4X6))
     ours_zpl = time.perf_counter() - t0
-    _line(
+    print_figure(
         f"pallet labels 4x6 as ZPL ({count})",
         _rate(count, ours_zpl),
         "labels/s",
@@ -225,7 +209,7 @@ def bench_big_pallet(assets: int, work_dir: Path) -> None:
         raw = time.perf_counter() - t0
     finally:
         conn.close()
-    _line(
+    print_figure(
         f"build and seal a {assets}-asset pallet through the service",
         _rate(assets, elapsed),
         "assets/s",

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
-import json
 import os
 import random
 import sqlite3
@@ -59,22 +58,7 @@ from app.storage.projector import Projector
 from app.storage.receiving_repository import ReceivingRepository
 from app.storage.repositories import OperatorRepository
 from drivers.simulators.barcode_scanner import FakeBarcodeScanner, scan_bytes
-
-
-def figure(name: str, value: float, unit: str, baseline: float | None) -> None:
-    ratio = round(value / baseline, 2) if baseline else None
-    print(
-        json.dumps(
-            {
-                "name": name,
-                "value": round(value, 4),
-                "unit": unit,
-                "baseline": None if baseline is None else round(baseline, 4),
-                "ratio": ratio,
-            }
-        ),
-        flush=True,
-    )
+from tests.benchmarks.figure import print_figure
 
 
 def target(description: str, met: bool) -> None:
@@ -341,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         receiving.import_manifest(manifest, customer_id="CUST-ACME", job_id="JOB-BIG")
         import_s = time.perf_counter() - started
-        figure(f"manifest_import_{args.lines}_lines", import_s, "s", baseline)
+        print_figure(f"manifest_import_{args.lines}_lines", import_s, "s", baseline)
         print("  baseline: raw sqlite3 executemany of the same rows", file=sys.stderr)
         target(f"import {args.lines:,} lines < 5 s ({import_s:.2f} s)", import_s < 5)
 
@@ -371,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         raw_p50 = statistics.median(raw_ms)
         service_p50 = statistics.median(latencies)
         service_p99 = _p99(latencies)
-        figure("scan_service_call_p50", service_p50, "ms", raw_p50)
-        figure("scan_service_call_p99", service_p99, "ms", raw_p50)
+        print_figure("scan_service_call_p50", service_p50, "ms", raw_p50)
+        print_figure("scan_service_call_p99", service_p99, "ms", raw_p50)
         print("  baseline: one raw INSERT + commit (synchronous=FULL)", file=sys.stderr)
 
         custody = CustodyService(
@@ -391,8 +375,8 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             p50, p99 = statistics.median(real), _p99(real)
-            figure("scan_to_feedback_p50", p50, "ms", service_p50)
-            figure("scan_to_feedback_p99", p99, "ms", service_p99)
+            print_figure("scan_to_feedback_p50", p50, "ms", service_p50)
+            print_figure("scan_to_feedback_p99", p99, "ms", service_p99)
             print(
                 "  real path: pty scanner -> port worker -> driver -> Qt bridge -> page -> "
                 "DB worker (ReceivingService.scan, commit) -> page's Qt model; "
@@ -406,8 +390,8 @@ def main(argv: list[str] | None = None) -> int:
             feedback, committed, held_s = path.scans_during_import(
                 second, "Acme Health Systems", "JOB-BIG2", during_picks, every_ms=100
             )
-            figure("scan_during_import_feedback_max", max(feedback), "ms", held_s * 1000)
-            figure("scan_during_import_committed_max", max(committed), "ms", held_s * 1000)
+            print_figure("scan_during_import_feedback_max", max(feedback), "ms", held_s * 1000)
+            print_figure("scan_during_import_committed_max", max(committed), "ms", held_s * 1000)
             print(
                 f"  {len(feedback)} scans sent while the import dialog recorded "
                 f"{args.lines:,} lines; feedback p50 {statistics.median(feedback):.1f} ms; "
@@ -430,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         rec = receiving.reconcile("JOB-BIG")
         reconcile_s = time.perf_counter() - started
         assert rec.counters.expected == args.lines
-        figure(f"reconcile_{args.lines}_lines", reconcile_s, "s", None)
+        print_figure(f"reconcile_{args.lines}_lines", reconcile_s, "s", None)
         target(f"reconcile {args.lines:,} lines < 1 s ({reconcile_s:.2f} s)", reconcile_s < 1)
     finally:
         database.close()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import sys
 import tempfile
 import time
@@ -39,24 +38,9 @@ from app.domain.sanitization import CertificateData, CertificateLine
 from app.importers.wipe_reports import parse_report_file
 from app.services.demo_data import DEMO_OPERATORS
 from app.services.event_drafts import draft
+from tests.benchmarks.figure import print_figure
 
 TARGET_CERT_S = 10.0
-
-
-def _line(name: str, value: float, unit: str, baseline: float, baseline_name: str) -> None:
-    print(
-        json.dumps(
-            {
-                "name": name,
-                "value": round(value, 4),
-                "unit": unit,
-                "baseline": round(baseline, 4),
-                "ratio": round(value / baseline, 4) if baseline else None,
-            }
-        ),
-        flush=True,
-    )
-    print(f"  baseline for {name!r}: {baseline_name}", file=sys.stderr)
 
 
 def nwipe_log(n: int, serial: str) -> str:
@@ -145,7 +129,7 @@ def bench_import(reports: int, work_dir: Path) -> None:
         import_s = time.perf_counter() - t0
         if summary.recorded != reports or summary.errors:
             raise SystemExit(f"import went wrong: {summary.headline}")
-        _line(
+        print_figure(
             f"import {reports} wipe reports (one drop)",
             reports / import_s,
             "reports/s",
@@ -237,7 +221,7 @@ def bench_certificate(count: int, work_dir: Path) -> None:
     cert_s = time.perf_counter() - t0
     out = work_dir / f"certificate-{count}-lines.pdf"
     out.write_bytes(pdf)
-    _line(
+    print_figure(
         f"certificate PDF, {count} lines",
         cert_s,
         "s",

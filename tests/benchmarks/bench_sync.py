@@ -13,54 +13,28 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import httpx
 
 from app.domain.events import CustodyTransferred
 from app.ledger.chain import EventDraft, Sealer
 from app.ledger.hlc import HybridLogicalClock
 from app.ledger.keys import StationKey
 from app.server import admin
-from app.server.app import ENV_DATABASE_URL
 from app.server.database import create_server_engine, migrate
-from app.server.merkle_log import ENV_CHECKPOINT_KEY
 from app.storage.database import open_station_database
 from app.storage.event_store import EventStore
 from app.storage.projector import Projector
 from app.storage.sync_store import SqliteSyncStore
 from app.sync.client import SyncClient
 from app.sync.engine import SyncEngine
+from tests.benchmarks.figure import print_figure
 from tests.pg_cluster import start_cluster
+from tests.server.server_process import free_port, spawn_uvicorn, stop, wait_healthy
 
 TARGET_EVENTS_PER_S = 5_000
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _line(name: str, value: float, unit: str, baseline: float | None) -> str:
-    ratio = None if not baseline else round(value / baseline, 4)
-    return json.dumps(
-        {
-            "name": name,
-            "value": round(value, 1),
-            "unit": unit,
-            "baseline": baseline and round(baseline, 1),
-            "ratio": ratio,
-        }
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,34 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         with engine.begin() as conn:
             code = admin.new_enrolment_code(conn, "fac-bench", time.time_ns() // 1_000_000)
 
-        port = _free_port()
-        server_proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.server.app:app_from_env",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=REPO,
-            env=dict(
-                os.environ,
-                **{ENV_DATABASE_URL: url, ENV_CHECKPOINT_KEY: str(work / "checkpoint.key")},
-            ),
-        )
+        port = free_port()
+        server_proc = spawn_uvicorn(url, port, work / "checkpoint.key")
+        wait_healthy(port, server_proc)
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
 
         print(f"building a {args.events}-event station ledger…", file=sys.stderr)
         database = open_station_database(work / "station")
@@ -170,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         assert count == args.events and not gaps
         copy_rate = args.events / copy_s
 
-        print(_line("sync_push_events_per_s", push_rate, "events/s", copy_rate), flush=True)
-        print(_line("sync_push_seconds", push_s, "s", copy_s), flush=True)
+        print_figure("sync_push_events_per_s", push_rate, "events/s", copy_rate)
+        print_figure("sync_push_seconds", push_s, "s", copy_s)
         print(
             f"  baseline: raw PostgreSQL COPY of the same {args.events} rows ({copy_rate:,.0f}/s)",
             file=sys.stderr,
@@ -186,8 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
     finally:
         if server_proc is not None:
-            server_proc.terminate()
-            server_proc.wait(10)
+            stop(server_proc)
         cluster.stop()
     return 0
 

@@ -12,7 +12,6 @@ same run on the same disk:
 from __future__ import annotations
 
 import base64
-import json
 import sqlite3
 import statistics
 import tempfile
@@ -40,6 +39,7 @@ from app.storage.database import (
 from app.storage.event_store import EventStore
 from app.storage.projector import Projector
 from app.storage.repositories import LedgerReader, OperatorRepository
+from tests.benchmarks.figure import Figure
 
 EVENT_COLUMNS = (
     "seq, event_id, station_id, facility_id, hlc_l, hlc_c, device_time, operator_id, type, "
@@ -48,33 +48,6 @@ EVENT_COLUMNS = (
 INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES ({', '.join('?' * 15)})"
 STATION_ID = "st-bench0000000001"
 OPERATOR_ID = "op-01a1fc2b81bb7c3e9a512f7d0c4e8b16"
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """One measured figure; ``ratio`` is ``value / baseline``."""
-
-    name: str
-    value: float
-    unit: str
-    baseline: float
-    baseline_name: str
-
-    @property
-    def ratio(self) -> float:
-        return self.value / self.baseline if self.baseline else float("nan")
-
-    def json_line(self) -> str:
-        return json.dumps(
-            {
-                "name": self.name,
-                "value": round(self.value, 3),
-                "unit": self.unit,
-                "baseline": round(self.baseline, 3),
-                "ratio": round(self.ratio, 4),
-            },
-            ensure_ascii=False,
-        )
 
 
 def asset_received_draft(i: int) -> EventDraft:

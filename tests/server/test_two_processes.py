@@ -4,66 +4,17 @@ both processes at the same moment."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
-import httpx
 import pytest
 from pymerkle import InmemoryTree
 from sqlalchemy import select
 
 from app.ledger.merkle import MemoryTree
 from app.server import merkle_log, schema
-from app.server.app import ENV_DATABASE_URL
-from app.server.merkle_log import ENV_CHECKPOINT_KEY
 from app.sync.client import SyncClient
+from tests.server.server_process import free_port, spawn_uvicorn, stop, wait_healthy
 from tests.sync.harness import CHECKPOINT_SIGNER, Station, check_server_matches
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start(url: str, port: int, key_file: Path) -> subprocess.Popen:
-    env = dict(os.environ, **{ENV_DATABASE_URL: url, ENV_CHECKPOINT_KEY: str(key_file)})
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.server.app:app_from_env",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=env,
-    )
-
-
-def _wait_ready(port: int, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "server process exited"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("server did not start")
 
 
 @pytest.fixture
@@ -71,19 +22,17 @@ def two_servers(pg, server, tmp_path):
     """The ``server`` fixture's database (in-process app for enrolment and checks) served by two
     more processes."""
     url = str(server.engine.url.render_as_string(hide_password=False))
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     key_file = tmp_path / "checkpoint.key"  # the in-process server's key: one log
     key_file.write_text(CHECKPOINT_SIGNER.private_text + "\n")
-    procs = [_start(url, port, key_file) for port in ports]
+    procs = [spawn_uvicorn(url, port, key_file) for port in ports]
     try:
         for port, proc in zip(ports, procs, strict=True):
-            _wait_ready(port, proc)
+            wait_healthy(port, proc)
         yield [f"http://127.0.0.1:{port}" for port in ports]
     finally:
         for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(10)
+            stop(proc)
 
 
 def _real_engine(station: Station, url: str):

@@ -4,71 +4,32 @@ working; the server starts again: everything arrives, nothing twice - evidence f
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
-
 from app.bootstrap import open_station
 from app.config import Settings
 from app.domain.sync import SyncState
 from app.server import admin
-from app.server.app import ENV_DATABASE_URL
 from app.server.database import create_server_engine
-from app.server.merkle_log import ENV_CHECKPOINT_KEY
 from app.services.demo_data import DEMO_OPERATORS
+from tests.server.server_process import REPO, free_port, server_env, stop, wait_healthy
 from tests.sync.harness import FACILITY, server_database
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _serve(url: str, port: int, key_file: Path) -> subprocess.Popen:
-    env = dict(os.environ, **{ENV_DATABASE_URL: url, ENV_CHECKPOINT_KEY: str(key_file)})
+    """The server as an operator starts it: ``python -m app server`` (the CLI), not bare uvicorn."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app",
-            "server",
-            "--database-url",
-            url,
-            "--port",
-            str(port),
-        ],
+        [sys.executable, "-m", "app", "server", "--database-url", url, "--port", str(port)],
         cwd=REPO,
-        env=env,
+        env=server_env(url, key_file),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "server process exited"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not start")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+    wait_healthy(port, proc, timeout_s=60)
+    return proc
 
 
 def _cycle_until(worker, wanted: SyncState, rounds: int = 20) -> None:
@@ -81,7 +42,7 @@ def _cycle_until(worker, wanted: SyncState, rounds: int = 20) -> None:
 
 def test_demo_station_syncs_through_a_server_outage(pg, tmp_path):
     url = server_database(pg)
-    port = _free_port()
+    port = free_port()
     key_file = tmp_path / "checkpoint.key"
     proc = _serve(url, port, key_file)
     engine = create_server_engine(url, pool_size=1)
@@ -114,7 +75,7 @@ def test_demo_station_syncs_through_a_server_outage(pg, tmp_path):
             assert worker.status().pending_blobs == 0  # the demo's evidence files went too
 
             # The server stops; the station keeps working.
-            _stop(proc)
+            stop(proc)
             admin_spec = DEMO_OPERATORS[0]
             station.operators.sign_in_with_badge(admin_spec.badge, admin_spec.pin)
             station.operators.sign_out(reason="shift change")
@@ -141,4 +102,4 @@ def test_demo_station_syncs_through_a_server_outage(pg, tmp_path):
             station.close()
     finally:
         engine.dispose()
-        _stop(proc)
+        stop(proc)
